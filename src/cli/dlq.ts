@@ -1,0 +1,43 @@
+/** `dlq list | replay ID | replay --all [--plugin P] | purge`: dead letters, against the store while the server runs. */
+import { storePath } from '../app.ts'
+import { loadConfig } from '../config/load.ts'
+import { SqliteStore } from '../delivery/sqlite-store.ts'
+import { GatewayError } from '../errors.ts'
+import { CONFIG_OPTIONS, parse, requireConfig, UsageError } from './args.ts'
+
+export async function dlqCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    ...CONFIG_OPTIONS,
+    plugin: { type: 'string' },
+    all: { type: 'boolean' },
+    json: { type: 'boolean' },
+  })
+  const [action, idText] = positionals
+  if (!action || !['list', 'replay', 'purge'].includes(action)) throw new UsageError('usage: dlq list | replay ID | replay --all [--plugin P] | purge [ID | --all] [--plugin P]')
+  const loaded = await loadConfig({ path: requireConfig(values), environment: values.env })
+  if (loaded.config.store.url) throw new GatewayError('dlq against PostgreSQL is not supported by this version yet', 'STORE_UNSUPPORTED', 2)
+  const store = new SqliteStore({ path: storePath(loaded), sync: loaded.config.store.sync })
+  try {
+    if (action === 'list') {
+      const dead = await store.listDead(values.plugin)
+      if (values.json) console.log(JSON.stringify(dead))
+      else if (dead.length === 0) console.log('no dead letters')
+      else {
+        for (const d of dead) {
+          console.log(`${d.id}\t${d.plugin}\t${d.command}\tattempts=${d.attempts}\t${new Date(d.deadAt).toISOString()}\t${d.lastError ?? ''}`)
+        }
+      }
+      return 0
+    }
+    let id: number | undefined
+    if (idText !== undefined) {
+      if (!/^\d+$/.test(idText)) throw new UsageError(`dead letter id must be a number, got "${idText}"`)
+      id = Number(idText)
+    } else if (!values.all) throw new UsageError(`dlq ${action} needs an ID or --all`)
+    const count = action === 'replay' ? await store.replayDead({ id, plugin: values.plugin }) : await store.purgeDead({ id, plugin: values.plugin })
+    console.log(`${action === 'replay' ? 'replayed' : 'purged'} ${count} dead letter${count === 1 ? '' : 's'}`)
+    return id !== undefined && count === 0 ? 1 : 0
+  } finally {
+    await store.close()
+  }
+}

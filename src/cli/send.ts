@@ -1,0 +1,74 @@
+/**
+ * `send`: posts a callback as Tencent would — the query parameters Tencent appends, and
+ * Sign/RequestTime when a token is given — and prints the answer.
+ */
+import { readFileSync } from 'node:fs'
+import { computeSign } from '../tencent/signature.ts'
+import { sampleBody } from '../tencent/samples.ts'
+import { parse, UsageError } from './args.ts'
+
+export interface SendInput {
+  url: string
+  command: string
+  body?: string
+  token?: string
+  sdkAppId?: string
+  clientIp?: string
+  optPlatform?: string
+  nowMs?: number
+}
+
+/** The URL Tencent would call: the configured URL with Tencent's parameters appended after its own. */
+export function callbackUrl(input: SendInput): string {
+  const url = new URL(input.url)
+  const sdkAppId = input.sdkAppId ?? url.searchParams.get('SdkAppid') ?? url.searchParams.get('SdkAppId')
+  if (!sdkAppId) throw new UsageError('no SdkAppid: pass --sdk-app-id, or put SdkAppid=... in --url')
+  const params = new URLSearchParams()
+  if (!url.searchParams.has('SdkAppid') && !url.searchParams.has('SdkAppId')) params.set('SdkAppid', sdkAppId)
+  params.set('CallbackCommand', input.command)
+  params.set('contenttype', 'json')
+  params.set('ClientIP', input.clientIp ?? '127.0.0.1')
+  params.set('OptPlatform', input.optPlatform ?? 'RESTAPI')
+  if (input.token) {
+    const requestTime = String(Math.floor((input.nowMs ?? Date.now()) / 1000))
+    params.set('Sign', computeSign(input.token, requestTime))
+    params.set('RequestTime', requestTime)
+  }
+  const joiner = url.search ? '&' : '?'
+  return `${url.origin}${url.pathname}${url.search}${joiner}${params}`
+}
+
+export async function sendCallback(input: SendInput): Promise<Response> {
+  const body = input.body ?? JSON.stringify(sampleBody(input.command, input.nowMs))
+  return fetch(callbackUrl(input), { method: 'POST', body, headers: { 'content-type': 'application/json' } })
+}
+
+export async function sendCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    url: { type: 'string' },
+    command: { type: 'string', default: 'Live.CallbackAfterDestroyRoom' },
+    file: { type: 'string' },
+    token: { type: 'string' },
+    'sdk-app-id': { type: 'string' },
+  })
+  if (!values.url) throw new UsageError('--url URL is required (the callback URL, e.g. http://127.0.0.1:3000/callback)')
+  if (!URL.canParse(values.url)) throw new UsageError(`--url is not a URL: ${values.url}`)
+  let body: string | undefined
+  if (values.file) {
+    try {
+      body = readFileSync(values.file, 'utf8')
+    } catch (error) {
+      throw new UsageError(`cannot read --file ${values.file}: ${(error as NodeJS.ErrnoException).code ?? error}`)
+    }
+  }
+  const response = await sendCallback({
+    url: values.url,
+    command: values.command,
+    body,
+    token: values.token ?? process.env.TENCENT_CALLBACK_TOKEN,
+    sdkAppId: values['sdk-app-id'],
+  })
+  console.log(`HTTP ${response.status}`)
+  console.log(await response.text())
+  return response.ok ? 0 : 1
+}

@@ -1,0 +1,45 @@
+/** `validate`: check the config, print the effective plugin instances and routing table. */
+import { loadConfig, type LoadedConfig } from '../config/load.ts'
+import { SecretRegistry } from '../log.ts'
+import { CONFIG_OPTIONS, parse, requireConfig } from './args.ts'
+
+export function describeConfig(loaded: LoadedConfig): string {
+  const secrets = new SecretRegistry()
+  for (const secret of loaded.secrets) secrets.add(secret)
+  const lines: string[] = []
+  lines.push(`config: ${loaded.configPath}`)
+  lines.push(`environment: ${loaded.environment ?? '(base)'}`)
+  const { server, tencent, store } = loaded.config
+  lines.push(`listen: http://${server.hostname}:${server.port}${server.path}`)
+  lines.push(`sdkAppId: ${[tencent.sdkAppId].flat().join(', ')}; signature: ${tencent.token || tencent.tokens?.length ? 'required' : 'not required'}`)
+  lines.push(`store: ${store.url ? 'postgres' : `sqlite ${store.path} (sync ${store.sync})`}`)
+  lines.push('', 'plugin instances:')
+  const width = Math.max(4, ...loaded.instances.map((i) => i.id.length))
+  for (const instance of loaded.instances) {
+    const head = `  ${instance.id.padEnd(width)}  ${instance.use.padEnd(16)}`
+    if (!instance.enabled) {
+      lines.push(`${head}  disabled`)
+      continue
+    }
+    const { maxAttempts, initialDelayMs, maxDelayMs } = instance.retry
+    lines.push(`${head}  enabled   concurrency ${instance.concurrency}, retry ${maxAttempts} attempts ${initialDelayMs}..${maxDelayMs} ms`)
+    lines.push(`  ${' '.repeat(width)}  options ${JSON.stringify(instance.options)}`)
+  }
+  lines.push('', 'routes:')
+  if (loaded.config.routes.length === 0) lines.push('  (none: every callback is stored and answered OK, and delivered nowhere)')
+  const enabled = new Set(loaded.instances.filter((i) => i.enabled).map((i) => i.id))
+  for (const route of loaded.config.routes) {
+    const where = route.where ? ` where ${Object.entries(route.where).map(([k, v]) => `${k}=${[v].flat().join('|')}`).join(' and ')}` : ''
+    const to = route.to.map((id) => (enabled.has(id) ? id : `${id} (disabled)`)).join(', ')
+    lines.push(`  ${route.match}${where} -> ${to}`)
+  }
+  return secrets.scrub(lines.join('\n'))
+}
+
+export async function validateCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, { ...CONFIG_OPTIONS })
+  const loaded = await loadConfig({ path: requireConfig(values), environment: values.env })
+  console.log(describeConfig(loaded))
+  console.log('\nconfig OK')
+  return 0
+}

@@ -1,0 +1,135 @@
+/**
+ * The host config schema (DESIGN §3, contract). Every object is closed
+ * (`additionalProperties: false`) so a typo is an error, and every default lives here.
+ * Plugin `options` are checked later against each plugin's own schema.
+ */
+import { Type as t, type Static } from '@sinclair/typebox'
+
+const closed = { additionalProperties: false } as const
+
+/** An SDKAppID: a number, or its digits as text. */
+const SdkAppId = t.Union([t.Integer({ minimum: 1 }), t.String({ pattern: '^[0-9]+$' })])
+
+export const ServerConfig = t.Object(
+  {
+    /** @default '0.0.0.0' */
+    hostname: t.String({ default: '0.0.0.0' }),
+    /** @default 3000 (PORT in the environment overrides) */
+    port: t.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+    /** The URL path configured in the Tencent console. @default '/callback' */
+    path: t.String({ pattern: '^/', default: '/callback' }),
+    /** Larger bodies are answered 413. @default 1048576 */
+    maxBodyBytes: t.Integer({ minimum: 1, default: 1048576 }),
+    /** A body not fully read by then is answered 408 and the connection closed. @default 10000 */
+    readTimeoutMs: t.Integer({ minimum: 1, default: 10000 }),
+    /** IPs or CIDRs allowed to call; empty allows anyone. @default [] */
+    allowIps: t.Array(t.String(), { default: [] }),
+    /** Take the client address from X-Forwarded-For. @default false */
+    trustProxy: t.Boolean({ default: false }),
+  },
+  { ...closed, default: {} },
+)
+
+export const LogConfig = t.Object(
+  {
+    /** @default 'info' (LOG_LEVEL overrides) */
+    level: t.Union([t.Literal('debug'), t.Literal('info'), t.Literal('warn'), t.Literal('error')], { default: 'info' }),
+  },
+  { ...closed, default: {} },
+)
+
+export const TencentConfig = t.Object(
+  {
+    /** The app's SDKAppID, or a list for several apps. */
+    sdkAppId: t.Union([SdkAppId, t.Array(SdkAppId, { minItems: 1 })]),
+    /** Callback authentication token; empty means Sign is not required. @default '' */
+    token: t.String({ default: '', maxLength: 128 }),
+    /** Extra tokens accepted during rotation. */
+    tokens: t.Optional(t.Array(t.String({ minLength: 1, maxLength: 128 }))),
+    /** |now - RequestTime| above this is rejected. @default 60 */
+    maxClockSkewSeconds: t.Integer({ minimum: 1, default: 60 }),
+  },
+  closed,
+)
+
+export const StoreConfig = t.Object(
+  {
+    /** Embedded SQLite file, relative to the config file. @default './data/gateway.db' */
+    path: t.String({ minLength: 1, default: './data/gateway.db' }),
+    /** Done deliveries and old events are pruned after this many days. @default 7 */
+    retentionDays: t.Number({ exclusiveMinimum: 0, default: 7 }),
+    /** full: fsync per commit batch (survives power loss); normal: survives a killed process only. @default 'full' */
+    sync: t.Union([t.Literal('full'), t.Literal('normal')], { default: 'full' }),
+    /** PostgreSQL URL for a store shared by several instances. */
+    url: t.Optional(t.String({ pattern: '^postgres(ql)?://' })),
+  },
+  { ...closed, default: {} },
+)
+
+export const RetryConfig = t.Object(
+  {
+    /** Attempts before a delivery becomes a dead letter. @default 10 */
+    maxAttempts: t.Integer({ minimum: 1, default: 10 }),
+    /** First backoff step. @default 500 */
+    initialDelayMs: t.Integer({ minimum: 0, default: 500 }),
+    /** Backoff cap. @default 600000 */
+    maxDelayMs: t.Integer({ minimum: 0, default: 600000 }),
+  },
+  { ...closed, default: {} },
+)
+
+export const PluginInstanceConfig = t.Object(
+  {
+    /** A built-in (folder under plugins/) or a path ./x.ts relative to the config file. */
+    use: t.String({ minLength: 1 }),
+    /** Disabled instances are not loaded, interpolated or validated. @default true */
+    enabled: t.Boolean({ default: true }),
+    /** Checked against the plugin's own schema. */
+    options: t.Unknown({ default: {} }),
+    retry: RetryConfig,
+    /** Deliveries in flight for this instance; 1 keeps arrival order. Default: the plugin's own. */
+    concurrency: t.Optional(t.Integer({ minimum: 1, maximum: 1024 })),
+  },
+  // The default is never used for a present instance; TypeBox only descends into record
+  // values whose schema carries one, which is what applies `enabled` and `retry` defaults.
+  { ...closed, default: {} },
+)
+
+export const PLUGIN_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]*$'
+
+const WhereValue = t.Union([t.String(), t.Number(), t.Boolean()])
+
+export const RouteConfig = t.Object(
+  {
+    /** An exact command, or a pattern such as `Live.*` or `*`. */
+    match: t.String({ minLength: 1 }),
+    /** Payload field (dotted path) equals the value, or one of the list. */
+    where: t.Optional(t.Record(t.String({ minLength: 1 }), t.Union([WhereValue, t.Array(WhereValue, { minItems: 1 })]))),
+    /** Plugin instance ids. */
+    to: t.Array(t.String({ minLength: 1 }), { minItems: 1 }),
+  },
+  closed,
+)
+
+export const GatewayConfig = t.Object(
+  {
+    server: ServerConfig,
+    log: LogConfig,
+    tencent: TencentConfig,
+    store: StoreConfig,
+    /** Same command + same payload within this window is delivered once. @default 600 */
+    dedupWindowSeconds: t.Integer({ minimum: 0, default: 600 }),
+    plugins: t.Record(t.String({ pattern: PLUGIN_ID_PATTERN }), PluginInstanceConfig, { default: {} }),
+    routes: t.Array(RouteConfig, { default: [] }),
+    /** Overlays, deep-merged over the base (maps merge, lists replace). */
+    environments: t.Optional(t.Record(t.String({ minLength: 1 }), t.Record(t.String(), t.Unknown()))),
+  },
+  closed,
+)
+
+export type GatewayConfig = Static<typeof GatewayConfig>
+export type ServerConfig = Static<typeof ServerConfig>
+export type StoreConfig = Static<typeof StoreConfig>
+export type RetryConfig = Static<typeof RetryConfig>
+export type RouteConfig = Static<typeof RouteConfig>
+export type PluginInstanceConfig = Static<typeof PluginInstanceConfig>

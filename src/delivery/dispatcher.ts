@@ -1,0 +1,215 @@
+/**
+ * Delivers stored events to plugin instances. Each instance is a lane with its own
+ * concurrency, retry schedule and backlog, so a slow or dead sink never delays another.
+ * Lanes page due deliveries from the store (the backlog lives on disk, not in memory)
+ * and wake on new commits, on their next retry time, and on a slow heartbeat that
+ * picks up work written by another process (a `dlq replay` from the CLI).
+ */
+import type { RetryConfig } from '../config/schema.ts'
+import type { Logger } from '../log.ts'
+import { PermanentError, RetryLater, type GatewayEvent, type PluginInstance } from '../plugin.ts'
+import { parseLossless } from '../tencent/lossless-json.ts'
+import { backoffDelay } from './backoff.ts'
+import type { ClaimedDelivery, DeliveryStore } from './store.ts'
+
+export interface LaneSpec {
+  id: string
+  instance: PluginInstance
+  concurrency: number
+  retry: RetryConfig
+}
+
+export interface DispatcherOptions {
+  logger: Logger
+  /** Removes secrets from error texts before they are stored (dlq list shows them). */
+  scrub?: (text: string) => string
+  /** @default 2000 */
+  heartbeatMs?: number
+  random?: () => number
+}
+
+/** setTimeout's limit; a later retry is re-checked when the timer fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+class Lane {
+  inFlight = 0
+  #pumping = false
+  #again = false
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #timerAt = Infinity
+  #drained: Array<() => void> = []
+
+  constructor(
+    readonly spec: LaneSpec,
+    private readonly dispatcher: Dispatcher,
+  ) {}
+
+  /** Fill free slots with due deliveries; safe to call at any time and often. */
+  async pump(): Promise<void> {
+    if (this.dispatcher.stopping) return
+    if (this.#pumping) {
+      this.#again = true
+      return
+    }
+    this.#pumping = true
+    try {
+      do {
+        this.#again = false
+        await this.#fill()
+      } while (this.#again && !this.dispatcher.stopping)
+      await this.#scheduleNext()
+    } catch (error) {
+      this.dispatcher.logger.error('dispatcher could not read the store', { plugin: this.spec.id, error })
+    } finally {
+      this.#pumping = false
+    }
+  }
+
+  async #fill(): Promise<void> {
+    const { store } = this.dispatcher
+    const ordered = this.spec.concurrency === 1
+    for (;;) {
+      const free = this.spec.concurrency - this.inFlight
+      if (free <= 0 || this.dispatcher.stopping) return
+      const claimed = await store.claimDue(this.spec.id, { now: Date.now(), limit: Math.min(free, 256), ordered })
+      if (claimed.length === 0) return
+      for (const delivery of claimed) {
+        this.inFlight++
+        void this.dispatcher.attempt(this.spec, delivery).finally(() => {
+          this.inFlight--
+          if (this.inFlight === 0) for (const resolve of this.#drained.splice(0)) resolve()
+          void this.pump()
+        })
+      }
+    }
+  }
+
+  async #scheduleNext(): Promise<void> {
+    if (this.dispatcher.stopping) return
+    const now = Date.now()
+    const next = await this.dispatcher.store.nextDueAt(this.spec.id, now)
+    const at = Math.min(next ?? Infinity, now + this.dispatcher.heartbeatMs)
+    if (this.#timer && this.#timerAt <= at) return
+    clearTimeout(this.#timer)
+    this.#timerAt = at
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      this.#timerAt = Infinity
+      void this.pump()
+    }, Math.min(Math.max(0, at - now), MAX_TIMER_MS))
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+  }
+
+  /** Resolves when nothing is in flight. */
+  drained(): Promise<void> {
+    return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.#drained.push(resolve))
+  }
+}
+
+export class Dispatcher {
+  stopping = false
+  readonly heartbeatMs: number
+  readonly logger: Logger
+  #lanes = new Map<string, Lane>()
+  #scrub: (text: string) => string
+  #random: () => number
+
+  constructor(
+    readonly store: DeliveryStore,
+    lanes: LaneSpec[],
+    options: DispatcherOptions,
+  ) {
+    this.logger = options.logger
+    this.heartbeatMs = options.heartbeatMs ?? 2000
+    this.#scrub = options.scrub ?? ((text) => text)
+    this.#random = options.random ?? Math.random
+    for (const spec of lanes) this.#lanes.set(spec.id, new Lane(spec, this))
+    store.onAppended((plugins) => {
+      for (const id of plugins) void this.#lanes.get(id)?.pump()
+    })
+  }
+
+  start(): void {
+    for (const lane of this.#lanes.values()) void lane.pump()
+  }
+
+  /** Deliveries in flight, per lane. */
+  inFlight(): Record<string, number> {
+    return Object.fromEntries([...this.#lanes].map(([id, lane]) => [id, lane.inFlight]))
+  }
+
+  /** One attempt of one delivery, and what follows from its outcome. */
+  async attempt(spec: LaneSpec, delivery: ClaimedDelivery): Promise<void> {
+    const attempt = delivery.attempts + 1
+    const log = this.logger.child({ plugin: spec.id, eventId: delivery.event.id, deliveryId: delivery.id, attempt })
+    let event: GatewayEvent
+    try {
+      event = toGatewayEvent(delivery, attempt)
+    } catch (error) {
+      await this.store.bury(delivery.id, `stored body is unreadable: ${(error as Error).message}`)
+      return
+    }
+    const started = Date.now()
+    try {
+      await spec.instance.deliver(event)
+    } catch (error) {
+      await this.#failed(spec, delivery, attempt, error, log)
+      return
+    }
+    log.debug('delivered', { ms: Date.now() - started })
+    await this.store.complete(delivery.id)
+  }
+
+  async #failed(spec: LaneSpec, delivery: ClaimedDelivery, attempt: number, error: unknown, log: Logger): Promise<void> {
+    const message = this.#scrub(describeError(error))
+    if (error instanceof PermanentError) {
+      log.warn('delivery failed permanently; dead-lettered', { error: message })
+      await this.store.bury(delivery.id, message)
+      return
+    }
+    if (attempt >= spec.retry.maxAttempts) {
+      log.warn('delivery failed; attempts exhausted; dead-lettered', { error: message, maxAttempts: spec.retry.maxAttempts })
+      await this.store.bury(delivery.id, message)
+      return
+    }
+    const delay = error instanceof RetryLater ? Math.max(0, error.delayMs) : backoffDelay(attempt, spec.retry, this.#random)
+    log.warn('delivery failed; will retry', { error: message, retryInMs: delay })
+    await this.store.retry(delivery.id, Date.now() + delay, message)
+  }
+
+  /** Stops claiming, then waits (bounded) for in-flight deliveries; unfinished ones stay pending. */
+  async stop(timeoutMs: number): Promise<boolean> {
+    this.stopping = true
+    for (const lane of this.#lanes.values()) lane.stop()
+    const drained = Promise.all([...this.#lanes.values()].map((lane) => lane.drained())).then(() => true)
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))
+    const finished = await Promise.race([drained, timedOut])
+    clearTimeout(timer)
+    return finished
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`
+  return String(error)
+}
+
+export function toGatewayEvent(delivery: ClaimedDelivery, attempt: number): GatewayEvent {
+  const { event } = delivery
+  // Key order as in DESIGN §5, so file-logger lines read naturally.
+  return {
+    id: event.id,
+    command: event.command,
+    sdkAppId: event.sdkAppId,
+    receivedAt: new Date(event.receivedAt).toISOString(),
+    ...(event.clientIp !== undefined && { clientIp: event.clientIp }),
+    ...(event.optPlatform !== undefined && { optPlatform: event.optPlatform }),
+    attempt,
+    payload: parseLossless(event.body) as Record<string, unknown>,
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The store interface: where a callback becomes durable, and where each plugin
+ * instance's queue lives. SQLite implements it for one machine; a PostgreSQL store can
+ * sit behind the same interface for several. Every method is async for that reason.
+ */
+
+/** A callback accepted at ingress, with the plugin instances its routes chose. */
+export interface NewEvent {
+  id: string
+  command: string
+  sdkAppId: string
+  /** Unix ms. */
+  receivedAt: number
+  clientIp?: string
+  optPlatform?: string
+  /** The JSON body as received (BOM removed): the exact digits of big integers survive. */
+  body: string
+  /** One delivery row is created per target. */
+  targets: string[]
+}
+
+/** A delivery due now, claimed for this process until completed, retried or dead-lettered. */
+export interface ClaimedDelivery {
+  id: number
+  plugin: string
+  /** Attempts already made (0 on the first). */
+  attempts: number
+  event: Omit<NewEvent, 'targets'>
+}
+
+export interface DeadLetter {
+  id: number
+  plugin: string
+  eventId: string
+  command: string
+  attempts: number
+  firstError?: string
+  lastError?: string
+  /** Unix ms when it became a dead letter. */
+  deadAt: number
+  receivedAt: number
+}
+
+export interface QueueStats {
+  plugin: string
+  pending: number
+  dead: number
+  /** Unix ms of the oldest pending delivery's event. */
+  oldestPendingAt?: number
+}
+
+export interface ClaimOptions {
+  now: number
+  limit: number
+  /** Only the oldest pending delivery, and only when it is due: keeps arrival order. */
+  ordered?: boolean
+}
+
+export interface DeliveryStore {
+  readonly kind: string
+  /** Durable when the promise resolves; rejects with StoreUnavailableError when not stored. */
+  append(event: NewEvent): Promise<void>
+  /** Due deliveries for one plugin instance, not already claimed. */
+  claimDue(plugin: string, options: ClaimOptions): Promise<ClaimedDelivery[]>
+  /** The earliest future due time of a pending delivery, if any. */
+  nextDueAt(plugin: string, after: number): Promise<number | undefined>
+  complete(id: number): Promise<void>
+  retry(id: number, nextAt: number, error: string): Promise<void>
+  /** Dead-letter now (attempts exhausted, or a permanent error). */
+  bury(id: number, error: string): Promise<void>
+  /** Gives a claim back untouched (shutdown before the attempt started). */
+  release(id: number): Promise<void>
+  listDead(plugin?: string): Promise<DeadLetter[]>
+  /** Moves dead letters back to pending with a fresh attempt budget; returns how many. */
+  replayDead(selector: { id?: number; plugin?: string }): Promise<number>
+  purgeDead(selector: { id?: number; plugin?: string }): Promise<number>
+  stats(): Promise<QueueStats[]>
+  /** Deletes done deliveries and finished events received before `before` (Unix ms). */
+  prune(before: number): Promise<number>
+  /** Called with the plugin ids that got new work, after each commit. */
+  onAppended(listener: (plugins: Set<string>) => void): void
+  close(): Promise<void>
+}

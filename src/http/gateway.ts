@@ -1,0 +1,49 @@
+/**
+ * createGateway(): the Elysia app. It never listens itself (src/runtime/ does), so tests
+ * drive it with `app.handle(new Request(...))` and both runtimes serve the same app.
+ */
+import { Elysia } from 'elysia'
+import { failResponse } from '../tencent/response.ts'
+import { createCallbackHandler, type IngressDeps } from './ingress.ts'
+
+export interface GatewayDeps extends IngressDeps {
+  /** The callback path, e.g. `/callback`. */
+  path: string
+  /** True once the store is open and plugins are set up, false again while shutting down. */
+  isReady: () => boolean
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' }
+
+export function createGateway(deps: GatewayDeps) {
+  const handleCallback = createCallbackHandler(deps)
+
+  return (
+    new Elysia()
+      // The body is read by the pipeline itself, with its size limit and deadline.
+      .post(deps.path, function callback({ request }) {
+        return handleCallback(request)
+      }, { parse: 'none' })
+      .all(deps.path, function methodNotAllowed() {
+        return failResponse('methodNotAllowed', undefined, { allow: 'POST' })
+      })
+      .get('/healthz', function healthz() {
+        return new Response('{"status":"ok"}', { headers: JSON_HEADERS })
+      })
+      .get('/readyz', function readyz() {
+        const ready = deps.isReady()
+        return new Response(JSON.stringify({ status: ready ? 'ready' : 'not ready' }), {
+          status: ready ? 200 : 503,
+          headers: JSON_HEADERS,
+        })
+      })
+      .onError(function answerError({ code, error }) {
+        if (code === 'NOT_FOUND') return new Response('{"error":"not found"}', { status: 404, headers: JSON_HEADERS })
+        // Unexpected: log with context, answer generically (never leak internals).
+        deps.logger.error('unhandled error', { error })
+        return failResponse('internal')
+      })
+  )
+}
+
+export type Gateway = ReturnType<typeof createGateway>

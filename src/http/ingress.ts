@@ -1,0 +1,148 @@
+/**
+ * The callback pipeline (DESIGN §1): size limit → query keys → SdkAppid → Sign/RequestTime
+ * → lossless JSON parse → command → payload check → routes → durable store → answer.
+ * Every rejection is an answer with the status and FAIL body of DESIGN §4, and nothing
+ * rejected is stored or delivered. OK is answered only after the store committed.
+ */
+import type { ServerConfig } from '../config/schema.ts'
+import type { NewEvent, DeliveryStore } from '../delivery/store.ts'
+import { uuidv7 } from '../delivery/ids.ts'
+import type { Logger } from '../log.ts'
+import type { RouteTable } from '../routing/match.ts'
+import { checkPayload } from '../tencent/commands.ts'
+import { parseLossless } from '../tencent/lossless-json.ts'
+import { readCallbackQuery } from '../tencent/query.ts'
+import { failResponse, okResponse, type ErrorName } from '../tencent/response.ts'
+import { verifySignature } from '../tencent/signature.ts'
+import { readBody } from './read-body.ts'
+
+export interface TencentAuth {
+  /** Accepted SdkAppids, as text. */
+  appIds: ReadonlySet<string>
+  /** Accepted tokens; empty means Sign is not required. */
+  tokens: readonly string[]
+  maxClockSkewSeconds: number
+}
+
+/** What happened to one callback, for logs and metrics. */
+export interface CallbackOutcome {
+  command?: string
+  outcome: 'ok' | 'unrouted' | ErrorName
+  status: number
+  ms: number
+  eventId?: string
+  targets?: number
+  skewSeconds?: number
+}
+
+/** Swappable at run time (config reload) without rebuilding the app. */
+export interface IngressState {
+  routes: RouteTable
+  auth: TencentAuth
+}
+
+export interface IngressDeps {
+  server: Pick<ServerConfig, 'maxBodyBytes' | 'readTimeoutMs'>
+  state: IngressState
+  store: DeliveryStore
+  logger: Logger
+  observe?: (outcome: CallbackOutcome) => void
+}
+
+const BODY_FAILURES = { 'too-large': 'bodyTooLarge', timeout: 'bodyTimeout', 'not-utf8': 'invalidJson', aborted: 'invalidJson' } as const
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+export function createCallbackHandler(deps: IngressDeps): (request: Request) => Promise<Response> {
+  const { server, state, store, logger, observe } = deps
+
+  return async function handleCallback(request: Request): Promise<Response> {
+    const started = performance.now()
+    let command: string | undefined
+    let skewSeconds: number | undefined
+
+    const reject = (name: ErrorName, detail?: string, headers?: Record<string, string>): Response => {
+      const response = failResponse(name, detail, headers)
+      observe?.({ command, outcome: name, status: response.status, ms: performance.now() - started, skewSeconds })
+      return response
+    }
+
+    // A declared length over the limit is refused before anything else is read.
+    const declared = request.headers.get('content-length')
+    if (declared && Number(declared) > server.maxBodyBytes) return reject('bodyTooLarge', `limit is ${server.maxBodyBytes} bytes`)
+
+    const query = readCallbackQuery(request.url)
+    const { auth } = state
+    if (!query.sdkAppId) return reject('sdkAppIdMissing')
+    if (!auth.appIds.has(query.sdkAppId)) return reject('sdkAppIdUnknown')
+    if (auth.tokens.length > 0) {
+      const check = verifySignature({
+        sign: query.sign,
+        requestTime: query.requestTime,
+        tokens: auth.tokens,
+        maxClockSkewSeconds: auth.maxClockSkewSeconds,
+      })
+      skewSeconds = check.skewSeconds
+      if (!check.ok) {
+        const name = ({ 'sign-missing': 'signMissing', 'sign-mismatch': 'signMismatch', 'request-time-skew': 'requestTimeSkew', 'request-time-invalid': 'requestTimeInvalid' } as const)[check.reason]
+        return reject(name)
+      }
+    }
+
+    const body = await readBody(request, server.maxBodyBytes, server.readTimeoutMs)
+    if (!body.ok) {
+      const name = BODY_FAILURES[body.reason]
+      // A body that stalls holds a connection: close it rather than keep it alive.
+      return reject(name, name === 'bodyTooLarge' ? `limit is ${server.maxBodyBytes} bytes` : undefined, name === 'bodyTimeout' ? { connection: 'close' } : undefined)
+    }
+    const text = body.text.charCodeAt(0) === 0xfeff ? body.text.slice(1) : body.text
+
+    let payload: unknown
+    try {
+      payload = parseLossless(text)
+    } catch {
+      return reject('invalidJson')
+    }
+    if (!isObject(payload)) return reject('notAnObject')
+
+    const bodyCommand = payload.CallbackCommand
+    if (bodyCommand !== undefined && typeof bodyCommand !== 'string') return reject('invalidPayload', 'CallbackCommand: Expected string')
+    if (query.callbackCommand && bodyCommand && query.callbackCommand !== bodyCommand) return reject('commandMismatch')
+    command = query.callbackCommand || bodyCommand
+    if (!command) return reject('commandMissing')
+
+    const problem = checkPayload(command, payload)
+    if (problem) return reject('invalidPayload', problem)
+
+    const targets = state.routes.targetsFor(command, payload)
+    const receivedAt = Date.now()
+    const event: NewEvent = {
+      id: uuidv7(receivedAt),
+      command,
+      sdkAppId: query.sdkAppId,
+      receivedAt,
+      body: text,
+      targets,
+    }
+    if (query.clientIp) event.clientIp = query.clientIp
+    if (query.optPlatform) event.optPlatform = query.optPlatform
+
+    try {
+      await store.append(event)
+    } catch (error) {
+      logger.error('callback not stored; answered 503', { command, error })
+      return reject('storeUnavailable')
+    }
+    observe?.({
+      command,
+      outcome: targets.length ? 'ok' : 'unrouted',
+      status: 200,
+      ms: performance.now() - started,
+      eventId: event.id,
+      targets: targets.length,
+      skewSeconds,
+    })
+    return okResponse()
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Reads a request body with a size limit and a deadline. The limit holds for chunked
+ * bodies too (RFC 9112 §7.1: no Content-Length), by counting bytes as they arrive and
+ * stopping at the first byte over; a declared Content-Length over the limit is refused
+ * before anything is read.
+ */
+
+export type BodyResult =
+  | { ok: true; text: string }
+  | { ok: false; reason: 'too-large' | 'timeout' | 'not-utf8' | 'aborted' }
+
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+function decode(bytes: Uint8Array): BodyResult {
+  try {
+    return { ok: true, text: decoder.decode(bytes) }
+  } catch {
+    return { ok: false, reason: 'not-utf8' }
+  }
+}
+
+async function readAll(request: Request, maxBytes: number): Promise<BodyResult> {
+  const declared = request.headers.get('content-length')
+  if (declared !== null && /^\d+$/.test(declared)) {
+    if (Number(declared) > maxBytes) return { ok: false, reason: 'too-large' }
+    // Trusted length within the limit: the runtime reads exactly that many bytes.
+    return decode(new Uint8Array(await request.arrayBuffer()))
+  }
+  if (!request.body) return { ok: true, text: '' }
+  const reader = request.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > maxBytes) {
+      void reader.cancel().catch(() => {})
+      return { ok: false, reason: 'too-large' }
+    }
+    chunks.push(value)
+  }
+  if (chunks.length === 1) return decode(chunks[0]!)
+  const all = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    all.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return decode(all)
+}
+
+export async function readBody(request: Request, maxBytes: number, timeoutMs: number): Promise<BodyResult> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const deadline = new Promise<BodyResult>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, reason: 'timeout' }), timeoutMs)
+  })
+  try {
+    return await Promise.race([readAll(request, maxBytes).catch((): BodyResult => ({ ok: false, reason: 'aborted' })), deadline])
+  } finally {
+    clearTimeout(timer)
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The public plugin API: the one module a plugin author imports.
+ *
+ * ```ts
+ * import { definePlugin, t, PermanentError, RetryLater } from '../../src/plugin.ts'
+ * export default definePlugin({
+ *   name: 'crm-sync',
+ *   options: t.Object({ url: t.String({ format: 'uri' }) }),
+ *   setup(ctx) {
+ *     return { async deliver(event) { ... }, async close() {} }
+ *   },
+ * })
+ * ```
+ *
+ * `deliver` resolving means done; throwing means retry with backoff; throwing
+ * `PermanentError` dead-letters the delivery at once; throwing `RetryLater(ms)`
+ * retries after exactly that delay.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import type { Logger } from './log.ts'
+
+/** TypeBox's builder, re-exported so plugins declare options without importing TypeBox themselves. */
+export const t = Type
+export type { Static, TSchema }
+export type { Logger }
+
+/** The event handed to `deliver` and written by the file logger. */
+export interface GatewayEvent {
+  /** Stable across retries and replays: use it as an idempotency key. */
+  id: string
+  /** The callback command, e.g. `Live.CallbackAfterDestroyRoom`. */
+  command: string
+  /** The SdkAppid the callback was sent for (as text). */
+  sdkAppId: string
+  /** When the gateway accepted the callback, ISO 8601 UTC. */
+  receivedAt: string
+  /** Tencent's `ClientIP` query parameter, when present. */
+  clientIp?: string
+  /** Tencent's `OptPlatform` query parameter, when present. */
+  optPlatform?: string
+  /** 1 on the first attempt, 2 on the first retry, and so on. */
+  attempt: number
+  /** The callback body as sent; integers above 2^53 arrive as exact digit strings. */
+  payload: Record<string, unknown>
+}
+
+/** What the host gives a plugin instance at setup time. */
+export interface PluginContext<Options = unknown> {
+  /** The instance id from the config (the key under `plugins:`). */
+  id: string
+  /** The instance's `options`, validated against the plugin's schema, defaults applied. */
+  options: Options
+  /** A logger tagged with the instance id; secrets registered by the host are redacted. */
+  logger: Logger
+  /** A folder the instance may keep files in; it exists when setup is called. */
+  dataDir: string
+  /** The folder of the config file, for resolving relative paths in options. */
+  configDir: string
+  /** Aborted when the gateway shuts down; pass it to `fetch` and timers. */
+  signal: AbortSignal
+}
+
+/** A running plugin instance. */
+export interface PluginInstance {
+  /** Resolve = done. Throw = retry with backoff. See `PermanentError` and `RetryLater`. */
+  deliver(event: GatewayEvent): Promise<void>
+  /** Called on shutdown (or when a reload removes the instance), after in-flight deliveries finish. */
+  close?(): Promise<void> | void
+}
+
+/** A plugin module's default export. */
+export interface PluginDefinition<S extends TSchema = TSchema> {
+  /** kebab-case name, shown in logs and errors. */
+  name: string
+  /** TypeBox schema for the instance `options`; defaults are applied before `setup`. */
+  options?: S
+  /**
+   * Deliveries in flight per instance when the config does not set `concurrency`.
+   * @default 4
+   */
+  defaultConcurrency?: number
+  /**
+   * Option keys whose values are secrets (webhook URLs, tokens). The host redacts
+   * their values from every log line and error message.
+   */
+  secretOptions?: string[]
+  setup(ctx: PluginContext<Static<S>>): PluginInstance | Promise<PluginInstance>
+}
+
+/** Declares a plugin; returns the definition unchanged, with its types checked. */
+export function definePlugin<S extends TSchema>(definition: PluginDefinition<S>): PluginDefinition<S> {
+  return definition
+}
+
+/** Throw from `deliver` to dead-letter the delivery now: retrying cannot help. */
+export class PermanentError extends Error {
+  override name = 'PermanentError'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+  }
+}
+
+/** Throw from `deliver` to retry after exactly `delayMs` (for example from a `Retry-After` header). */
+export class RetryLater extends Error {
+  override name = 'RetryLater'
+  constructor(
+    readonly delayMs: number,
+    message = `retry requested in ${delayMs} ms`,
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * Parses an HTTP `Retry-After` value (RFC 9110 §10.2.3: delay-seconds or an HTTP-date)
+ * into milliseconds from `now`; undefined when absent or unparsable.
+ */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined
+  const trimmed = value.trim()
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  const date = Date.parse(trimmed)
+  if (Number.isNaN(date)) return undefined
+  return Math.max(0, date - now)
+}
