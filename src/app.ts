@@ -90,7 +90,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
   const dispatcher = new Dispatcher(
     store,
     plugins.map(({ spec, instance }) => ({ id: spec.id, instance, concurrency: spec.concurrency, retry: spec.retry })),
-    { logger, scrub: (text) => secrets.scrub(text), heartbeatMs: options.heartbeatMs },
+    { logger, scrub: (text) => secrets.scrub(text), heartbeatMs: options.heartbeatMs, aborted: () => abort.signal.aborted },
   )
   const state: IngressState = {
     routes: compileRoutes(config.routes, new Set(plugins.map((p) => p.spec.id))),

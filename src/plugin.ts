@@ -16,8 +16,12 @@
  * `PermanentError` dead-letters the delivery at once; throwing `RetryLater(ms)`
  * retries after exactly that delay.
  */
-import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { FormatRegistry, Type, type Static, type TSchema } from '@sinclair/typebox'
 import type { Logger } from './log.ts'
+
+// `t.String({ format: 'uri' })` is the natural way to declare a URL option (DESIGN §5);
+// TypeBox knows no formats until they are registered.
+if (!FormatRegistry.Has('uri')) FormatRegistry.Set('uri', (value) => /^[a-z][a-z0-9+.-]*:/i.test(value) && URL.canParse(value))
 
 /** TypeBox's builder, re-exported so plugins declare options without importing TypeBox themselves. */
 export const t = Type

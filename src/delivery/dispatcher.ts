@@ -25,6 +25,8 @@ export interface DispatcherOptions {
   scrub?: (text: string) => string
   /** @default 2000 */
   heartbeatMs?: number
+  /** True once plugins were told to abort (shutdown past its drain time). */
+  aborted?: () => boolean
   random?: () => number
 }
 
@@ -114,6 +116,7 @@ export class Dispatcher {
   stopping = false
   readonly heartbeatMs: number
   readonly logger: Logger
+  readonly aborted?: () => boolean
   #lanes = new Map<string, Lane>()
   #scrub: (text: string) => string
   #random: () => number
@@ -125,6 +128,7 @@ export class Dispatcher {
   ) {
     this.logger = options.logger
     this.heartbeatMs = options.heartbeatMs ?? 2000
+    this.aborted = options.aborted
     this.#scrub = options.scrub ?? ((text) => text)
     this.#random = options.random ?? Math.random
     for (const spec of lanes) this.#lanes.set(spec.id, new Lane(spec, this))
@@ -142,8 +146,21 @@ export class Dispatcher {
     return Object.fromEntries([...this.#lanes].map(([id, lane]) => [id, lane.inFlight]))
   }
 
-  /** One attempt of one delivery, and what follows from its outcome. */
+  /** One attempt; a store failure while recording the outcome leaves the delivery pending (redelivered later). */
   async attempt(spec: LaneSpec, delivery: ClaimedDelivery): Promise<void> {
+    try {
+      await this.#attempt(spec, delivery)
+    } catch (error) {
+      this.logger.error('could not record a delivery outcome; it stays pending and will be delivered again', {
+        plugin: spec.id,
+        deliveryId: delivery.id,
+        error,
+      })
+      await this.store.release(delivery.id)
+    }
+  }
+
+  async #attempt(spec: LaneSpec, delivery: ClaimedDelivery): Promise<void> {
     const attempt = delivery.attempts + 1
     const log = this.logger.child({ plugin: spec.id, eventId: delivery.event.id, deliveryId: delivery.id, attempt })
     let event: GatewayEvent
@@ -166,6 +183,12 @@ export class Dispatcher {
 
   async #failed(spec: LaneSpec, delivery: ClaimedDelivery, attempt: number, error: unknown, log: Logger): Promise<void> {
     const message = this.#scrub(describeError(error))
+    if (this.stopping && this.aborted?.()) {
+      // Cut off by shutdown, not by the sink: not an attempt; it stays pending for the next start.
+      log.info('delivery interrupted by shutdown; left pending')
+      await this.store.release(delivery.id)
+      return
+    }
     if (error instanceof PermanentError) {
       log.warn('delivery failed permanently; dead-lettered', { error: message })
       await this.store.bury(delivery.id, message)
@@ -176,7 +199,9 @@ export class Dispatcher {
       await this.store.bury(delivery.id, message)
       return
     }
-    const delay = error instanceof RetryLater ? Math.max(0, error.delayMs) : backoffDelay(attempt, spec.retry, this.#random)
+    // A sink's own Retry-After wins over backoff, within the instance's maxDelayMs.
+    const delay =
+      error instanceof RetryLater ? Math.min(Math.max(0, error.delayMs), spec.retry.maxDelayMs) : backoffDelay(attempt, spec.retry, this.#random)
     log.warn('delivery failed; will retry', { error: message, retryInMs: delay })
     await this.store.retry(delivery.id, Date.now() + delay, message)
   }

@@ -130,35 +130,50 @@ export class SqliteStore implements DeliveryStore {
     const batch = this.#queue
     this.#queue = []
     if (batch.length === 0) return
-    const { insertEvent, insertDelivery } = this.#statements
     const touched = new Set<string>()
     try {
-      this.#db.exec('BEGIN IMMEDIATE')
-      try {
-        for (const { write } of batch) {
-          if (write.kind === 'sql') {
-            write.statement.run(...write.params)
-            continue
-          }
-          const e = write.event
-          insertEvent.run(e.id, e.command, e.sdkAppId, e.receivedAt, e.clientIp ?? null, e.optPlatform ?? null, e.body)
-          for (const plugin of e.targets) {
-            insertDelivery.run(e.id, plugin, e.receivedAt, e.receivedAt)
-            touched.add(plugin)
-          }
+      this.#commit(batch, touched)
+      for (const waiter of batch) waiter.resolve()
+    } catch {
+      // One bad write must not fail the others that shared its batch: redo each alone,
+      // so only the writes that really cannot commit are refused (with 503 at ingress).
+      touched.clear()
+      for (const waiter of batch) {
+        try {
+          this.#commit([waiter], touched)
+          waiter.resolve()
+        } catch (error) {
+          waiter.reject(new StoreUnavailableError(`store commit failed: ${(error as Error).message}`, { cause: error }))
         }
-        this.#db.exec('COMMIT')
-      } catch (error) {
-        if (this.#db.isTransaction) this.#db.exec('ROLLBACK')
-        throw error
       }
-    } catch (error) {
-      const failure = new StoreUnavailableError(`store commit failed: ${(error as Error).message}`, { cause: error })
-      for (const waiter of batch) waiter.reject(failure)
-      return
     }
-    for (const waiter of batch) waiter.resolve()
     if (touched.size) for (const listener of this.#listeners) listener(touched)
+  }
+
+  /** Writes `batch` in one transaction; throws (after rolling back) if any write fails. */
+  #commit(batch: Waiter[], touched: Set<string>): void {
+    const { insertEvent, insertDelivery } = this.#statements
+    const plugins: string[] = []
+    this.#db.exec('BEGIN IMMEDIATE')
+    try {
+      for (const { write } of batch) {
+        if (write.kind === 'sql') {
+          write.statement.run(...write.params)
+          continue
+        }
+        const e = write.event
+        insertEvent.run(e.id, e.command, e.sdkAppId, e.receivedAt, e.clientIp ?? null, e.optPlatform ?? null, e.body)
+        for (const plugin of e.targets) {
+          insertDelivery.run(e.id, plugin, e.receivedAt, e.receivedAt)
+          plugins.push(plugin)
+        }
+      }
+      this.#db.exec('COMMIT')
+    } catch (error) {
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK')
+      throw error
+    }
+    for (const plugin of plugins) touched.add(plugin)
   }
 
   #claims(plugin: string): Set<number> {
