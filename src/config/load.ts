@@ -59,7 +59,9 @@ function readYaml(path: string, problems: string[]): unknown {
     return undefined
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
-  for (const error of doc.errors) problems.push(`YAML: ${error.message.split('\n')[0]}`)
+  // The first syntax error is the real one; the parser's follow-on errors are noise.
+  for (const error of doc.errors.slice(0, 3)) problems.push(`YAML: ${error.message.split('\n')[0]!.replace(/:$/, '')}`)
+  if (doc.errors.length > 3) problems.push(`YAML: ${doc.errors.length - 3} more syntax errors follow from the first (hint: quote values holding \${...} inside { } flow maps)`)
   return doc.errors.length ? undefined : doc.toJS()
 }
 

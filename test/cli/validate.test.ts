@@ -1,0 +1,72 @@
+/** `validate` as a real process: exit codes, every error listed, the routing table per environment. */
+import { describe, expect, it } from 'bun:test'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { tempDir, REPO } from '../helpers/gateway.ts'
+import { runCli } from '../helpers/process.ts'
+
+function configFile(yaml: string): string {
+  const path = join(tempDir('validate-'), 'config.yaml')
+  writeFileSync(path, yaml)
+  return path
+}
+
+describe('validate', () => {
+  it('fails with exit 2 listing a typo, a missing variable, an unknown plugin and a bad option together', async () => {
+    const path = configFile(`
+tencent:
+  sdkAppId: 1400000000
+  tokne: abc
+plugins:
+  audit:
+    use: file-logger
+    options: { rotate: weekly }
+  slack:
+    use: slack-notifier
+    options:
+      webhookUrl: \${SLACK_WEBHOOK_URL}
+  crm:
+    use: htp-sync
+routes:
+  - match: Live.CallbackAfterDestroyRoom
+    to: [audit, slack, crm]
+`)
+    const result = await runCli(['validate', '--config', path])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('tencent.tokne: unknown key "tokne"; did you mean "token"?')
+    expect(result.stderr).toContain('plugins.slack.options.webhookUrl: environment variable SLACK_WEBHOOK_URL is not set')
+    expect(result.stderr).toContain('plugins.crm.use: unknown plugin "htp-sync"; did you mean "http-sync"?')
+    expect(result.stderr).toContain('plugins.audit.options.rotate: Expected one of "size", "daily"')
+  })
+
+  it('prints the effective instances and routes of the shipped config, and exits 0', async () => {
+    const result = await runCli(['validate', '--config', join(REPO, 'config.yaml')])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/audit-log\s+file-logger\s+enabled/)
+    expect(result.stdout).toMatch(/ops-slack\s+slack-notifier\s+disabled/)
+    expect(result.stdout).toMatch(/crm\s+http-sync\s+disabled/)
+    expect(result.stdout).toContain('Live.CallbackAfterDestroyRoom -> audit-log, ops-slack (disabled), crm (disabled)')
+  })
+
+  it('--env production turns Slack and the sync on, shown in the routing table, with the webhook redacted', async () => {
+    const webhook = 'https://hooks.slack.com/services/T000/B000/SECRETxyz123'
+    const result = await runCli(['validate', '--config', join(REPO, 'config.yaml'), '--env', 'production'], { SLACK_WEBHOOK_URL: webhook, CRM_TOKEN: 'crm-secret-token' })
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('environment: production')
+    expect(result.stdout).toMatch(/ops-slack\s+slack-notifier\s+enabled/)
+    expect(result.stdout).toContain('Live.CallbackAfterDestroyRoom -> audit-log, ops-slack, crm')
+    expect(result.stdout).not.toContain('SECRETxyz123')
+    expect(result.stdout).not.toContain('crm-secret-token')
+  })
+
+  it('GATEWAY_ENV selects the environment too', async () => {
+    const result = await runCli(['validate', '--config', join(REPO, 'config.yaml')], { GATEWAY_ENV: 'production', SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/x' })
+    expect(result.stdout).toMatch(/ops-slack\s+slack-notifier\s+enabled/)
+  })
+
+  it('exits 2 on bad arguments and unknown commands', async () => {
+    expect((await runCli(['validate'])).code).toBe(2)
+    expect((await runCli(['validate', '--config', 'x.yaml', '--bogus'])).code).toBe(2)
+    expect((await runCli(['frobnicate'])).code).toBe(2)
+  })
+})
