@@ -35,7 +35,10 @@ export async function startServer(configPath: string, { runtime = 'bun', env = {
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000)
     const pump = async (stream: ReadableStream<Uint8Array>) => {
-      for await (const chunk of stream) {
+      const reader = stream.getReader()
+      for (;;) {
+        const { done, value: chunk } = await reader.read()
+        if (done) return
         out += decoder.decode(chunk)
         const match = /"msg":"listening".*?"url":"http:\/\/[^:]+:(\d+)/.exec(out)
         if (match) {

@@ -1,0 +1,97 @@
+/**
+ * Runtime test on Deno (run by `deno test`, part of `npm test`): starts the gateway CLI
+ * under Deno as a real process, sends the destroy-room callback as Tencent would (signed),
+ * and checks the answer and the file-logger line.
+ */
+import { assert, assertEquals } from './assert.ts'
+import { computeSign } from '../../../src/tencent/signature.ts'
+
+const repo = new URL('../../../', import.meta.url).pathname
+const OK = '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}'
+const BODY = '{"CallbackCommand":"Live.CallbackAfterDestroyRoom","Operator_Account":144115216631667826,"RoomId":"deno-room","EventType":"DestroyBySystem","EventTime":1703589922780}'
+
+async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, pattern: RegExp, timeoutMs: number): Promise<{ match: RegExpExecArray; text: string }> {
+  const decoder = new TextDecoder()
+  let text = ''
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const { value, done } = await reader.read()
+    if (done) break
+    text += decoder.decode(value)
+    const match = pattern.exec(text)
+    if (match) return { match, text }
+  }
+  throw new Error(`pattern ${pattern} not seen in output:\n${text}`)
+}
+
+Deno.test('the gateway serves on Deno: signed destroy-room callback answered OK and logged to file', async () => {
+  const dir = await Deno.makeTempDir({ prefix: 'deno-gateway-' })
+  const token = 'deno-test-token'
+  await Deno.writeTextFile(
+    `${dir}/config.yaml`,
+    `
+server: { port: 0, hostname: 127.0.0.1 }
+tencent: { sdkAppId: 1400000000, token: ${token} }
+store: { path: ./data/gateway.db }
+plugins:
+  audit-log:
+    use: file-logger
+    options: { path: ./logs/callbacks.jsonl }
+routes: [{ match: Live.CallbackAfterDestroyRoom, to: [audit-log] }]
+`,
+  )
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ['run', '-A', `${repo}src/main.ts`, '--config', `${dir}/config.yaml`],
+    cwd: repo,
+    stdout: 'piped',
+    stderr: 'inherit',
+  }).spawn()
+  const reader = child.stdout.getReader()
+  try {
+    const { match, text } = await readUntil(reader, /"msg":"listening".*?"runtime":"(\w+)".*?"url":"http:\/\/[^:]+:(\d+)/, 20_000)
+    assertEquals(match[1], 'deno', text)
+    const port = Number(match[2])
+    const requestTime = String(Math.floor(Date.now() / 1000))
+    const query = new URLSearchParams({
+      SdkAppid: '1400000000',
+      CallbackCommand: 'Live.CallbackAfterDestroyRoom',
+      contenttype: 'json',
+      ClientIP: '127.0.0.1',
+      OptPlatform: 'RESTAPI',
+      Sign: computeSign(token, requestTime),
+      RequestTime: requestTime,
+    })
+    const response = await fetch(`http://127.0.0.1:${port}/callback?${query}`, { method: 'POST', body: BODY })
+    assertEquals(response.status, 200)
+    assertEquals(await response.text(), OK)
+
+    const unsigned = await fetch(`http://127.0.0.1:${port}/callback?SdkAppid=1400000000`, { method: 'POST', body: BODY })
+    assertEquals(unsigned.status, 403)
+    await unsigned.body?.cancel()
+
+    let line = ''
+    const deadline = Date.now() + 5000
+    while (!line && Date.now() < deadline) {
+      try {
+        line = (await Deno.readTextFile(`${dir}/logs/callbacks.jsonl`)).trim()
+      } catch {
+        // not written yet
+      }
+      if (!line) await new Promise((r) => setTimeout(r, 50))
+    }
+    assert(line, 'file-logger wrote no line')
+    const lines = line.split('\n')
+    assertEquals(lines.length, 1)
+    const event = JSON.parse(lines[0]!)
+    assertEquals(event.command, 'Live.CallbackAfterDestroyRoom')
+    assertEquals(event.payload.RoomId, 'deno-room')
+    // Lossless on Deno too: the big id arrives as its exact digits.
+    assertEquals(event.payload.Operator_Account, '144115216631667826')
+  } finally {
+    child.kill('SIGTERM')
+    const status = await child.status
+    await reader.cancel().catch(() => {})
+    assertEquals(status.code, 0)
+    await Deno.remove(dir, { recursive: true })
+  }
+})
