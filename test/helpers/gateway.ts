@@ -55,7 +55,13 @@ export function tencentQuery(extra: Record<string, string> = {}, appId = APP_ID)
 }
 
 /** Minimal config with one recording plugin instance per id, all routed from every command. */
-export function recordingConfig({ ids = ['rec'], extra = '', tencent = '', options = '{}' }: { ids?: string[]; extra?: string; tencent?: string; options?: string } = {}): string {
+export function recordingConfig({
+  ids = ['rec'],
+  extra = '',
+  tencent = '',
+  options = '{}',
+  retry = '{ maxAttempts: 5, initialDelayMs: 10, maxDelayMs: 50 }',
+}: { ids?: string[]; extra?: string; tencent?: string; options?: string; retry?: string } = {}): string {
   return `
 tencent:
   sdkAppId: ${APP_ID}
@@ -63,7 +69,7 @@ ${tencent}
 store:
   path: ./data/gateway.db
 plugins:
-${ids.map((id) => `  ${id}:\n    use: ${RECORDING_PLUGIN}\n    options: ${options}\n    retry: { maxAttempts: 5, initialDelayMs: 10, maxDelayMs: 50 }`).join('\n')}
+${ids.map((id) => `  ${id}:\n    use: ${RECORDING_PLUGIN}\n    options: ${options}\n    retry: ${retry}`).join('\n')}
 routes:
   - match: "*"
     to: [${ids.join(', ')}]
