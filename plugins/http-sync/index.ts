@@ -12,7 +12,7 @@
  */
 import { definePlugin, t, PermanentError, RetryLater, parseRetryAfter } from '../../src/plugin.ts'
 import type { GatewayEvent, Static } from '../../src/plugin.ts'
-import { describeFetchFailure, readBodyText, snippet } from './http.ts'
+import { describeFetchFailure, readBodyText, snippet } from '../../src/plugin-http.ts'
 import { createSigner } from './signature.ts'
 
 // RFC 9110 §5.1: a field name is a `token`.

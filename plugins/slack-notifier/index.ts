@@ -11,7 +11,7 @@ import { definePlugin, t, PermanentError, RetryLater, parseRetryAfter } from '..
 import type { GatewayEvent, Static } from '../../src/plugin.ts'
 import { defaultMessage } from './messages.ts'
 import { renderTemplate } from './template.ts'
-import { describeFetchFailure, readBodyText, snippet } from './http.ts'
+import { describeFetchFailure, readBodyText, snippet } from '../../src/plugin-http.ts'
 
 export const SlackNotifierOptions = t.Object(
   {

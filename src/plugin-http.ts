@@ -1,7 +1,8 @@
 /**
- * Fetch helpers that keep request details out of error text: runtimes put the request URL
- * into network errors (Bun in `error.path`, Deno in `error.cause.message`), and the target
- * URL may carry a token in its query string.
+ * Helpers for plugins that call an HTTP sink (built-in or custom): they keep request
+ * details out of error text. Runtimes put the request URL into network errors (Bun in
+ * `error.path`, Deno in `error.cause.message`), and a URL may be a credential (a Slack
+ * incoming webhook) or carry a token in its query string.
  */
 
 const MAX_BODY_BYTES = 16 * 1024
