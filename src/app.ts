@@ -32,6 +32,8 @@ export interface BuiltGateway {
   logger: Logger
   secrets: SecretRegistry
   state: IngressState
+  /** /readyz answers 503 from now on, so a load balancer stops sending before the listener closes. */
+  markDraining(): void
   /** Ordered shutdown: not ready → in-flight deliveries finish (bounded) → plugins closed in reverse → store closed. */
   close(options?: { drainTimeoutMs?: number }): Promise<void>
 }
@@ -114,6 +116,9 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
   // Retention is housekeeping: it must not keep a stopping process alive.
   ;(pruneTimer as { unref?: () => void }).unref?.()
 
+  if (state.auth.tokens.length === 0) {
+    logger.warn('tencent.token is empty: Sign/RequestTime are not verified; anyone who knows the URL and SdkAppid can post callbacks')
+  }
   dispatcher.start()
   ready = true
   void prune()
@@ -132,7 +137,10 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
     return closing
   }
 
-  return { app, store, dispatcher, plugins, logger, secrets, state, close }
+  const markDraining = () => {
+    ready = false
+  }
+  return { app, store, dispatcher, plugins, logger, secrets, state, markDraining, close }
 }
 
 export interface ServedGateway extends BuiltGateway {
@@ -165,6 +173,7 @@ export async function serveGateway(loaded: LoadedConfig, runtime: Runtime, optio
   const stop = () =>
     (stopping ??= (async () => {
       built.logger.info('shutting down: no new callbacks; finishing in-flight deliveries')
+      built.markDraining()
       await running.stop()
       await built.close()
       removeSignals()

@@ -11,7 +11,7 @@ import { ConfigError, GatewayError } from './errors.ts'
 const USAGE = `usage:
   bun src/main.ts [serve] --config FILE [--env NAME]
   bun src/main.ts validate --config FILE [--env NAME]
-  bun src/main.ts send --url URL [--command CMD] [--file body.json] [--token T] [--sdk-app-id ID]
+  bun src/main.ts send --url URL [--command CMD] [--file body.json] [--token T] [--sdk-app-id ID | --config FILE]
   bun src/main.ts dlq list|replay|purge --config FILE [ID | --all] [--plugin ID] [--json]`
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {

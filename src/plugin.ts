@@ -68,7 +68,7 @@ export interface PluginContext<Options = unknown> {
 export interface PluginInstance {
   /** Resolve = done. Throw = retry with backoff. See `PermanentError` and `RetryLater`. */
   deliver(event: GatewayEvent): Promise<void>
-  /** Called on shutdown (or when a reload removes the instance), after in-flight deliveries finish. */
+  /** Called on shutdown, after in-flight deliveries finish. */
   close?(): Promise<void> | void
 }
 

@@ -123,7 +123,7 @@ export default definePlugin({
 
     return {
       async deliver(event) {
-        // Thrown as a plain error: after a reload the delivery is retried by the new instance.
+        // Thrown as a plain error, not PermanentError: the delivery stays retryable.
         if (closed) throw new Error('file-logger instance is closed')
         await commits.add(serializeEvent(event))
       },

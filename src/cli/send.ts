@@ -2,7 +2,8 @@
  * `send`: posts a callback as Tencent would — the query parameters Tencent appends, and
  * Sign/RequestTime when a token is given — and prints the answer.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { loadConfig } from '../config/load.ts'
 import { computeSign } from '../tencent/signature.ts'
 import { sampleBody } from '../tencent/samples.ts'
 import { parse, UsageError } from './args.ts'
@@ -22,7 +23,7 @@ export interface SendInput {
 export function callbackUrl(input: SendInput): string {
   const url = new URL(input.url)
   const sdkAppId = input.sdkAppId ?? url.searchParams.get('SdkAppid') ?? url.searchParams.get('SdkAppId')
-  if (!sdkAppId) throw new UsageError('no SdkAppid: pass --sdk-app-id, or put SdkAppid=... in --url')
+  if (!sdkAppId) throw new UsageError('no SdkAppid: pass --sdk-app-id or --config FILE, or put SdkAppid=... in --url')
   const params = new URLSearchParams()
   if (!url.searchParams.has('SdkAppid') && !url.searchParams.has('SdkAppId')) params.set('SdkAppid', sdkAppId)
   params.set('CallbackCommand', input.command)
@@ -43,6 +44,19 @@ export async function sendCallback(input: SendInput): Promise<Response> {
   return fetch(callbackUrl(input), { method: 'POST', body, headers: { 'content-type': 'application/json' } })
 }
 
+/**
+ * Without --sdk-app-id (or SdkAppid in the URL), the app id, and the token when --token is
+ * absent, come from --config, or from ./config.yaml when it exists: the same values the
+ * server checks, so `send --url URL` works against the repo's own config.
+ */
+async function defaultsFromConfig(configPath: string | undefined): Promise<{ sdkAppId?: string; token?: string }> {
+  const path = configPath ?? (existsSync('config.yaml') ? 'config.yaml' : undefined)
+  if (!path) return {}
+  const { config } = await loadConfig({ path })
+  const sdkAppId = [config.tencent.sdkAppId].flat()[0]
+  return { sdkAppId: sdkAppId === undefined ? undefined : String(sdkAppId), token: config.tencent.token || config.tencent.tokens?.[0] }
+}
+
 export async function sendCommand(args: string[]): Promise<number> {
   const { values } = parse(args, {
     url: { type: 'string' },
@@ -50,6 +64,7 @@ export async function sendCommand(args: string[]): Promise<number> {
     file: { type: 'string' },
     token: { type: 'string' },
     'sdk-app-id': { type: 'string' },
+    config: { type: 'string', short: 'c' },
   })
   if (!values.url) throw new UsageError('--url URL is required (the callback URL, e.g. http://127.0.0.1:3000/callback)')
   if (!URL.canParse(values.url)) throw new UsageError(`--url is not a URL: ${values.url}`)
@@ -61,12 +76,14 @@ export async function sendCommand(args: string[]): Promise<number> {
       throw new UsageError(`cannot read --file ${values.file}: ${(error as NodeJS.ErrnoException).code ?? error}`)
     }
   }
+  const inUrl = /[?&]sdkappid=/i.test(values.url)
+  const defaults = values['sdk-app-id'] && values.token ? {} : await defaultsFromConfig(values.config)
   const response = await sendCallback({
     url: values.url,
     command: values.command,
     body,
-    token: values.token ?? process.env.TENCENT_CALLBACK_TOKEN,
-    sdkAppId: values['sdk-app-id'],
+    token: values.token ?? process.env.TENCENT_CALLBACK_TOKEN ?? defaults.token,
+    sdkAppId: values['sdk-app-id'] ?? (inUrl ? undefined : defaults.sdkAppId),
   })
   console.log(`HTTP ${response.status}`)
   console.log(await response.text())

@@ -112,7 +112,11 @@ function collectSecrets(config: GatewayConfig, instances: PluginInstanceSpec[]):
   }
   for (const instance of instances) {
     if (!instance.enabled || !isPlainObject(instance.options)) continue
-    for (const key of instance.definition?.secretOptions ?? []) secrets.push(String(instance.options[key] ?? ''))
+    for (const key of instance.definition?.secretOptions ?? []) {
+      const value = instance.options[key]
+      if (typeof value === 'string') secrets.push(value)
+      else if (isPlainObject(value)) for (const inner of Object.values(value)) if (typeof inner === 'string') secrets.push(inner)
+    }
     // Header values carry credentials (Authorization, API keys): never log any of them.
     if (isPlainObject(instance.options.headers)) {
       for (const value of Object.values(instance.options.headers)) if (typeof value === 'string') secrets.push(value, value.replace(/^(Bearer|Basic|Token)\s+/i, ''))

@@ -20,7 +20,8 @@ const Count = t.Union([t.Integer(), t.String({ pattern: '^-?[0-9]+$' })])
 
 export const DestroyRoomPayload = t.Object(
   {
-    CallbackCommand: t.Literal('Live.CallbackAfterDestroyRoom'),
+    // Tencent sends it in the query and the body; the query alone is enough (ingress checks they agree).
+    CallbackCommand: t.Optional(t.Literal('Live.CallbackAfterDestroyRoom')),
     RoomId: Id,
     EventType: t.Union([t.Literal('DestroyByUser'), t.Literal('DestroyBySystem')]),
     EventTime: EventTimeMs,

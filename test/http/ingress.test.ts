@@ -91,6 +91,13 @@ describe('accepted', () => {
     expect(await (await gw.post('SdkAppid=1400000000&CallbackCommand=Live.CallbackSomethingNew', body)).text()).toBe(OK_BODY)
   })
 
+  it('accepts a body without CallbackCommand when the query names the command', async () => {
+    const body = JSON.stringify({ RoomId: 'r2', EventType: 'DestroyByUser', EventTime: 1 })
+    expect((await gw.post(tencentQuery(), body)).status).toBe(200)
+    const [event] = await until(() => deliveredTo('rec').length > 0 && deliveredTo('rec'))
+    expect(event!.command).toBe('Live.CallbackAfterDestroyRoom')
+  })
+
   it('accepts a configured URL that carries its own query string', async () => {
     const response = await gw.post(`tenant=a&${tencentQuery()}`)
     expect(response.status).toBe(200)
@@ -304,6 +311,8 @@ describe('health', () => {
     gw = await makeGateway(recordingConfig())
     expect((await gw.app.handle(new Request('http://localhost/healthz'))).status).toBe(200)
     expect((await gw.app.handle(new Request('http://localhost/readyz'))).status).toBe(200)
+    gw.markDraining()
+    expect((await gw.app.handle(new Request('http://localhost/readyz'))).status).toBe(503)
     await gw.close()
     expect((await gw.app.handle(new Request('http://localhost/readyz'))).status).toBe(503)
   })
