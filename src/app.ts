@@ -58,12 +58,12 @@ function openStore(loaded: LoadedConfig): DeliveryStore {
   if (store.url) {
     throw new GatewayError('store.url (PostgreSQL) is not supported by this version yet; remove it to use the embedded SQLite store', 'STORE_UNSUPPORTED', 2)
   }
-  return new SqliteStore({ path: storePath(loaded), sync: store.sync })
+  return new SqliteStore({ path: storePath(loaded), sync: store.sync, dedupWindowMs: loaded.config.dedupWindowSeconds * 1000 })
 }
 
 function logOutcome(logger: Logger): (outcome: CallbackOutcome) => void {
   return function logCallback(o) {
-    const fields = { command: o.command, outcome: o.outcome, status: o.status, ms: Math.round(o.ms * 100) / 100, eventId: o.eventId, targets: o.targets }
+    const fields = { command: o.command, outcome: o.outcome, status: o.status, ms: Math.round(o.ms * 100) / 100, eventId: o.outcome === 'duplicate' ? undefined : o.eventId, targets: o.targets }
     if (o.status >= 500) logger.error('callback', fields)
     else if (o.status >= 400) logger.warn('callback rejected', fields)
     else logger.debug('callback', fields)
@@ -97,6 +97,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
   const state: IngressState = {
     routes: compileRoutes(config.routes, new Set(plugins.map((p) => p.spec.id))),
     auth: authFrom(config.tencent),
+    dedup: config.dedupWindowSeconds > 0,
   }
   let ready = false
   const app = createGateway({

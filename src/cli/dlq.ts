@@ -23,8 +23,10 @@ export async function dlqCommand(args: string[]): Promise<number> {
       if (values.json) console.log(JSON.stringify(dead))
       else if (dead.length === 0) console.log('no dead letters')
       else {
+        console.log(['ID', 'PLUGIN', 'COMMAND', 'ATTEMPTS', 'DEAD AT', 'LAST ERROR', 'FIRST ERROR'].join('\t'))
         for (const d of dead) {
-          console.log(`${d.id}\t${d.plugin}\t${d.command}\tattempts=${d.attempts}\t${new Date(d.deadAt).toISOString()}\t${d.lastError ?? ''}`)
+          const first = d.firstError === d.lastError ? '(same)' : (d.firstError ?? '')
+          console.log([d.id, d.plugin, d.command, d.attempts, new Date(d.deadAt).toISOString(), d.lastError ?? '', first].join('\t'))
         }
       }
       return 0

@@ -13,13 +13,17 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import { StoreUnavailableError } from '../errors.ts'
-import type { ClaimedDelivery, ClaimOptions, DeadLetter, DeliveryStore, NewEvent, QueueStats } from './store.ts'
+import type { AppendResult, ClaimedDelivery, ClaimOptions, DeadLetter, DeliveryStore, NewEvent, QueueStats } from './store.ts'
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' for tests. */
   path: string
   /** full: survives power loss; normal: survives a killed process. @default 'full' */
   sync?: 'full' | 'normal'
+  /** Same dedup key within this window is a duplicate; 0 turns dedup off. @default 0 */
+  dedupWindowMs?: number
+  /** How long a commit waits for a lock held by another process (the CLI). @default 1000 */
+  busyTimeoutMs?: number
 }
 
 const SCHEMA = `
@@ -45,15 +49,23 @@ CREATE TABLE IF NOT EXISTS deliveries (
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (plugin, next_at, id) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS deliveries_event ON deliveries (event_id);
+CREATE TABLE IF NOT EXISTS dedup (
+  key TEXT PRIMARY KEY,
+  seen_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS dedup_seen ON dedup (seen_at);
 `
 
 type Write = { kind: 'event'; event: NewEvent } | { kind: 'sql'; statement: StatementSync; params: Array<string | number | null> }
 
 interface Waiter {
   write: Write
-  resolve: () => void
+  resolve: (result: AppendResult) => void
   reject: (error: Error) => void
 }
+
+/** Expired dedup keys are deleted this often. */
+const DEDUP_SWEEP_MS = 60_000
 
 const MAX_ERROR_TEXT = 2000
 
@@ -71,14 +83,18 @@ export class SqliteStore implements DeliveryStore {
   #claimed = new Map<string, Set<number>>()
   #closed = false
   #statements: Record<string, StatementSync>
+  #dedupWindowMs: number
+  #sweepTimer: ReturnType<typeof setInterval> | undefined
 
   constructor(options: SqliteStoreOptions) {
+    this.#dedupWindowMs = options.dedupWindowMs ?? 0
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true })
     this.#db = new DatabaseSync(options.path)
     this.#db.exec('PRAGMA journal_mode = WAL')
     this.#db.exec(`PRAGMA synchronous = ${options.sync === 'normal' ? 'NORMAL' : 'FULL'}`)
-    // The CLI (dlq) may write while the server runs: wait for the lock rather than fail.
-    this.#db.exec('PRAGMA busy_timeout = 5000')
+    // The CLI (dlq) may write while the server runs: wait briefly for its lock rather than
+    // fail, but well inside Tencent's 2 s answer deadline.
+    this.#db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 1000))}`)
     this.#db.exec(SCHEMA)
     const db = this.#db
     this.#statements = {
@@ -102,10 +118,19 @@ export class SqliteStore implements DeliveryStore {
         WHERE d.plugin = ? AND d.status = 'pending'
         ORDER BY d.id LIMIT 1`),
       nextDue: db.prepare("SELECT MIN(next_at) AS at FROM deliveries WHERE plugin = ? AND status = 'pending' AND next_at > ?"),
+      // Claims the key unless it was claimed within the window: 1 change = new, 0 = duplicate.
+      claimKey: db.prepare('INSERT INTO dedup (key, seen_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET seen_at = excluded.seen_at WHERE dedup.seen_at <= ?'),
+      sweepKeys: db.prepare('DELETE FROM dedup WHERE seen_at <= ?'),
+    }
+    if (this.#dedupWindowMs > 0) {
+      this.#sweepTimer = setInterval(() => {
+        void this.#enqueue({ kind: 'sql', statement: this.#statements.sweepKeys!, params: [Date.now() - this.#dedupWindowMs] }).catch(() => {})
+      }, DEDUP_SWEEP_MS)
+      ;(this.#sweepTimer as { unref?: () => void }).unref?.()
     }
   }
 
-  append(event: NewEvent): Promise<void> {
+  append(event: NewEvent): Promise<AppendResult> {
     return this.#enqueue({ kind: 'event', event })
   }
 
@@ -113,7 +138,7 @@ export class SqliteStore implements DeliveryStore {
     this.#listeners.push(listener)
   }
 
-  #enqueue(write: Write): Promise<void> {
+  #enqueue(write: Write): Promise<AppendResult> {
     if (this.#closed) return Promise.reject(new StoreUnavailableError('store is closed'))
     return new Promise((resolve, reject) => {
       this.#queue.push({ write, resolve, reject })
@@ -132,16 +157,15 @@ export class SqliteStore implements DeliveryStore {
     if (batch.length === 0) return
     const touched = new Set<string>()
     try {
-      this.#commit(batch, touched)
-      for (const waiter of batch) waiter.resolve()
+      const results = this.#commit(batch, touched)
+      batch.forEach((waiter, i) => waiter.resolve(results[i]!))
     } catch {
       // One bad write must not fail the others that shared its batch: redo each alone,
       // so only the writes that really cannot commit are refused (with 503 at ingress).
       touched.clear()
       for (const waiter of batch) {
         try {
-          this.#commit([waiter], touched)
-          waiter.resolve()
+          waiter.resolve(this.#commit([waiter], touched)[0]!)
         } catch (error) {
           waiter.reject(new StoreUnavailableError(`store commit failed: ${(error as Error).message}`, { cause: error }))
         }
@@ -151,17 +175,28 @@ export class SqliteStore implements DeliveryStore {
   }
 
   /** Writes `batch` in one transaction; throws (after rolling back) if any write fails. */
-  #commit(batch: Waiter[], touched: Set<string>): void {
-    const { insertEvent, insertDelivery } = this.#statements
+  #commit(batch: Waiter[], touched: Set<string>): AppendResult[] {
+    const { insertEvent, insertDelivery, claimKey } = this.#statements
     const plugins: string[] = []
+    const results: AppendResult[] = []
     this.#db.exec('BEGIN IMMEDIATE')
     try {
       for (const { write } of batch) {
         if (write.kind === 'sql') {
           write.statement.run(...write.params)
+          results.push('stored')
           continue
         }
         const e = write.event
+        // In the same transaction as the insert: with one writer there is no read-then-write race.
+        if (e.dedupKey && this.#dedupWindowMs > 0) {
+          const claimed = claimKey!.run(e.dedupKey, e.receivedAt, e.receivedAt - this.#dedupWindowMs)
+          if (Number(claimed.changes) === 0) {
+            results.push('duplicate')
+            continue
+          }
+        }
+        results.push('stored')
         insertEvent.run(e.id, e.command, e.sdkAppId, e.receivedAt, e.clientIp ?? null, e.optPlatform ?? null, e.body)
         for (const plugin of e.targets) {
           insertDelivery.run(e.id, plugin, e.receivedAt, e.receivedAt)
@@ -174,6 +209,7 @@ export class SqliteStore implements DeliveryStore {
       throw error
     }
     for (const plugin of plugins) touched.add(plugin)
+    return results
   }
 
   #claims(plugin: string): Set<number> {
@@ -322,6 +358,7 @@ export class SqliteStore implements DeliveryStore {
 
   async close(): Promise<void> {
     if (this.#closed) return
+    clearInterval(this.#sweepTimer)
     // Writes already queued (delivery outcomes) still land before the file closes.
     this.#flush()
     this.#closed = true

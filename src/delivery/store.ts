@@ -17,7 +17,12 @@ export interface NewEvent {
   body: string
   /** One delivery row is created per target. */
   targets: string[]
+  /** Same key within the store's dedup window: answered OK, not stored or delivered again. */
+  dedupKey?: string
 }
+
+/** `duplicate`: an event with the same dedup key was stored within the window. */
+export type AppendResult = 'stored' | 'duplicate'
 
 /** A delivery due now, claimed for this process until completed, retried or dead-lettered. */
 export interface ClaimedDelivery {
@@ -25,7 +30,7 @@ export interface ClaimedDelivery {
   plugin: string
   /** Attempts already made (0 on the first). */
   attempts: number
-  event: Omit<NewEvent, 'targets'>
+  event: Omit<NewEvent, 'targets' | 'dedupKey'>
 }
 
 export interface DeadLetter {
@@ -59,7 +64,7 @@ export interface ClaimOptions {
 export interface DeliveryStore {
   readonly kind: string
   /** Durable when the promise resolves; rejects with StoreUnavailableError when not stored. */
-  append(event: NewEvent): Promise<void>
+  append(event: NewEvent): Promise<AppendResult>
   /** Due deliveries for one plugin instance, not already claimed. */
   claimDue(plugin: string, options: ClaimOptions): Promise<ClaimedDelivery[]>
   /** The earliest future due time of a pending delivery, if any. */

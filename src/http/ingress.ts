@@ -7,6 +7,7 @@
 import type { ServerConfig } from '../config/schema.ts'
 import type { NewEvent, DeliveryStore } from '../delivery/store.ts'
 import { uuidv7 } from '../delivery/ids.ts'
+import { dedupKey } from '../delivery/dedup.ts'
 import type { Logger } from '../log.ts'
 import type { RouteTable } from '../routing/match.ts'
 import { checkPayload } from '../tencent/commands.ts'
@@ -27,7 +28,7 @@ export interface TencentAuth {
 /** What happened to one callback, for logs and metrics. */
 export interface CallbackOutcome {
   command?: string
-  outcome: 'ok' | 'unrouted' | ErrorName
+  outcome: 'ok' | 'unrouted' | 'duplicate' | ErrorName
   status: number
   ms: number
   eventId?: string
@@ -39,6 +40,8 @@ export interface CallbackOutcome {
 export interface IngressState {
   routes: RouteTable
   auth: TencentAuth
+  /** Compute dedup keys (the store enforces the window). */
+  dedup: boolean
 }
 
 export interface IngressDeps {
@@ -127,16 +130,18 @@ export function createCallbackHandler(deps: IngressDeps): (request: Request) => 
     }
     if (query.clientIp) event.clientIp = query.clientIp
     if (query.optPlatform) event.optPlatform = query.optPlatform
+    if (state.dedup) event.dedupKey = dedupKey(command, payload)
 
+    let result
     try {
-      await store.append(event)
+      result = await store.append(event)
     } catch (error) {
       logger.error('callback not stored; answered 503', { command, error })
       return reject('storeUnavailable')
     }
     observe?.({
       command,
-      outcome: targets.length ? 'ok' : 'unrouted',
+      outcome: result === 'duplicate' ? 'duplicate' : targets.length ? 'ok' : 'unrouted',
       status: 200,
       ms: performance.now() - started,
       eventId: event.id,
