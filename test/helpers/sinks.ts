@@ -23,12 +23,13 @@ export interface Sink {
 
 export function startSink(
   respond: Sink['respond'] = () => new Response('ok'),
+  port = 0,
 ): Sink {
   const requests: RecordedRequest[] = []
   const waiters: Array<{ count: number; resolve: () => void }> = []
   const sink = {} as Sink
   const server = Bun.serve({
-    port: 0,
+    port,
     hostname: '127.0.0.1',
     async fetch(request) {
       const url = new URL(request.url)
