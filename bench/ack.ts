@@ -7,72 +7,8 @@
  */
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { computeSign } from '../src/tencent/signature.ts'
-
-const REPO = resolve(import.meta.dir, '..')
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64)
-const TOKEN = 'bench-token'
-const BODY = '{"CallbackCommand":"Live.CallbackAfterDestroyRoom","Operator_Account":"admin","RoomId":"room-[<id>]","EventType":"DestroyByUser","EventTime":1703589922780}'
-
-type Child = ReturnType<typeof Bun.spawn>
-
-async function spawnWithPort(cmd: string[], pattern: RegExp): Promise<{ child: Child; port: number }> {
-  const child = Bun.spawn(cmd, { cwd: REPO, stdout: 'pipe', stderr: 'inherit' })
-  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader()
-  let text = ''
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
-  for (;;) {
-    const { value, done } = await reader.read()
-    if (done) throw new Error(`${cmd.join(' ')} exited before it listened:\n${text}`)
-    text += new TextDecoder().decode(value)
-    const match = pattern.exec(text)
-    if (match) {
-      clearTimeout(timer)
-      // Keep draining stdout so the child never blocks on a full pipe.
-      void (async () => {
-        while (!(await reader.read()).done) {}
-      })()
-      return { child, port: Number(match[1]) }
-    }
-  }
-}
-
-function signedQuery(): string {
-  const requestTime = String(Math.floor(Date.now() / 1000))
-  return new URLSearchParams({
-    SdkAppid: '1400000000',
-    CallbackCommand: 'Live.CallbackAfterDestroyRoom',
-    contenttype: 'json',
-    ClientIP: '127.0.0.1',
-    OptPlatform: 'RESTAPI',
-    Sign: computeSign(TOKEN, requestTime),
-    RequestTime: requestTime,
-  }).toString()
-}
-
-interface Load {
-  rps: number
-  p50: number
-  p99: number
-  total: number
-  non2xx: number
-  errors: number
-}
-
-async function load(port: number): Promise<Load> {
-  const args = JSON.stringify({ url: `http://127.0.0.1:${port}/callback?${signedQuery()}`, body: BODY, seconds: SECONDS, connections: CONNECTIONS })
-  const child = Bun.spawn(['node', join(REPO, 'bench/load.cjs'), args], { cwd: REPO, stdout: 'pipe', stderr: 'inherit' })
-  const out = await new Response(child.stdout).text()
-  if ((await child.exited) !== 0) throw new Error('load generator failed')
-  return JSON.parse(out.trim().split('\n').pop()!)
-}
-
-async function stop(child: Child): Promise<void> {
-  child.kill('SIGTERM')
-  await child.exited
-}
+import { join } from 'node:path'
+import { CONNECTIONS, load, SECONDS, spawnWithPort, stop, TOKEN } from './lib.ts'
 
 const receiver = await spawnWithPort([process.execPath, 'bench/receiver.ts'], /"port":(\d+)/)
 const dir = mkdtempSync(join(tmpdir(), 'bench-ack-'))

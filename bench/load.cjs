@@ -1,9 +1,9 @@
 // Load generator (runs on Node): autocannon against one URL, one JSON line of results.
 // Each request body gets a unique id ([<id>]), so a dedup window never collapses the load.
 const autocannon = require('autocannon')
-const { url, body, seconds, connections } = JSON.parse(process.argv[2])
+const { url, body, seconds, connections, amount } = JSON.parse(process.argv[2])
 autocannon(
-  { url, method: 'POST', body, idReplacement: true, duration: seconds, connections, headers: { 'content-type': 'application/json' } },
+  { url, method: 'POST', body, idReplacement: true, connections, ...(amount ? { amount } : { duration: seconds }), headers: { 'content-type': 'application/json' } },
   (error, result) => {
     if (error) {
       console.error(error)

@@ -1,0 +1,68 @@
+/** Shared pieces of the benchmarks: child processes with a port, signed queries, the load generator. */
+import { join, resolve } from 'node:path'
+import { computeSign } from '../src/tencent/signature.ts'
+
+export const REPO = resolve(import.meta.dir, '..')
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
+export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64)
+export const TOKEN = 'bench-token'
+export const BODY = '{"CallbackCommand":"Live.CallbackAfterDestroyRoom","Operator_Account":"admin","RoomId":"room-[<id>]","EventType":"DestroyByUser","EventTime":1703589922780}'
+
+export type Child = ReturnType<typeof Bun.spawn>
+
+export async function spawnWithPort(cmd: string[], pattern: RegExp): Promise<{ child: Child; port: number }> {
+  const child = Bun.spawn(cmd, { cwd: REPO, stdout: 'pipe', stderr: 'inherit' })
+  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader()
+  let text = ''
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+  for (;;) {
+    const { value, done } = await reader.read()
+    if (done) throw new Error(`${cmd.join(' ')} exited before it listened:\n${text}`)
+    text += new TextDecoder().decode(value)
+    const match = pattern.exec(text)
+    if (match) {
+      clearTimeout(timer)
+      // Keep draining stdout so the child never blocks on a full pipe.
+      void (async () => {
+        while (!(await reader.read()).done) {}
+      })()
+      return { child, port: Number(match[1]) }
+    }
+  }
+}
+
+export function signedQuery(): string {
+  const requestTime = String(Math.floor(Date.now() / 1000))
+  return new URLSearchParams({
+    SdkAppid: '1400000000',
+    CallbackCommand: 'Live.CallbackAfterDestroyRoom',
+    contenttype: 'json',
+    ClientIP: '127.0.0.1',
+    OptPlatform: 'RESTAPI',
+    Sign: computeSign(TOKEN, requestTime),
+    RequestTime: requestTime,
+  }).toString()
+}
+
+export interface Load {
+  rps: number
+  p50: number
+  p99: number
+  total: number
+  non2xx: number
+  errors: number
+}
+
+export async function load(port: number, options: { amount?: number } = {}): Promise<Load> {
+  const args = JSON.stringify({ url: `http://127.0.0.1:${port}/callback?${signedQuery()}`, body: BODY, seconds: SECONDS, connections: CONNECTIONS, amount: options.amount })
+  const child = Bun.spawn(['node', join(REPO, 'bench/load.cjs'), args], { cwd: REPO, stdout: 'pipe', stderr: 'inherit' })
+  const out = await new Response(child.stdout).text()
+  if ((await child.exited) !== 0) throw new Error('load generator failed')
+  return JSON.parse(out.trim().split('\n').pop()!)
+}
+
+export async function stop(child: Child): Promise<void> {
+  child.kill('SIGTERM')
+  await child.exited
+}
+
