@@ -1,20 +1,23 @@
 /**
  * Assembles a gateway from a loaded config: store → plugins (set up in order, awaited)
  * → dispatcher → Elysia app. `buildGateway` does not listen (tests drive `app.handle`);
- * `serveGateway` listens through the runtime and owns shutdown.
+ * `serveGateway` listens through the runtime and owns shutdown and reload signals.
  */
 import { dirname, isAbsolute, join, resolve } from 'node:path'
-import type { LoadedConfig } from './config/load.ts'
-import { Dispatcher } from './delivery/dispatcher.ts'
+import { loadConfig, type LoadedConfig } from './config/load.ts'
+import type { GatewayConfig } from './config/schema.ts'
+import { Dispatcher, type LaneSpec } from './delivery/dispatcher.ts'
 import { SqliteStore } from './delivery/sqlite-store.ts'
 import type { DeliveryStore } from './delivery/store.ts'
-import { GatewayError } from './errors.ts'
+import { ConfigError, GatewayError } from './errors.ts'
 import { createGateway, type Gateway } from './http/gateway.ts'
 import type { CallbackOutcome, IngressState, TencentAuth } from './http/ingress.ts'
-import { createLogger, isLogLevel, SecretRegistry, type Logger } from './log.ts'
+import { compileAllowList } from './http/allow-list.ts'
+import { createLogger, isLogLevel, SecretRegistry, type Logger, type LoggerOptions } from './log.ts'
+import { createMetrics, type GatewayMetrics } from './metrics.ts'
 import { closePlugins, setUpPlugins, type RunningPlugin } from './plugins/host.ts'
+import { planReload } from './reload.ts'
 import { compileRoutes } from './routing/match.ts'
-import type { GatewayConfig } from './config/schema.ts'
 import type { Runtime } from './runtime/index.ts'
 
 export interface BuildOptions {
@@ -28,10 +31,18 @@ export interface BuiltGateway {
   app: Gateway
   store: DeliveryStore
   dispatcher: Dispatcher
-  plugins: RunningPlugin[]
+  /** The running plugin instances (a reload replaces the list). */
+  readonly plugins: RunningPlugin[]
   logger: Logger
   secrets: SecretRegistry
+  metrics: GatewayMetrics
   state: IngressState
+  /**
+   * Applies a new config without dropping a request or a pending delivery: new and changed
+   * instances are set up first, routes and auth are swapped, then replaced instances finish
+   * their in-flight deliveries and are closed. Throws (and changes nothing) if a setup fails.
+   */
+  reload(next: LoadedConfig): Promise<string[]>
   /** /readyz answers 503 from now on, so a load balancer stops sending before the listener closes. */
   markDraining(): void
   /** Ordered shutdown: not ready → in-flight deliveries finish (bounded) → plugins closed in reverse → store closed. */
@@ -61,87 +72,163 @@ function openStore(loaded: LoadedConfig): DeliveryStore {
   return new SqliteStore({ path: storePath(loaded), sync: store.sync, dedupWindowMs: loaded.config.dedupWindowSeconds * 1000 })
 }
 
-function logOutcome(logger: Logger): (outcome: CallbackOutcome) => void {
-  return function logCallback(o) {
-    const fields = { command: o.command, outcome: o.outcome, status: o.status, ms: Math.round(o.ms * 100) / 100, eventId: o.outcome === 'duplicate' ? undefined : o.eventId, targets: o.targets }
-    if (o.status >= 500) logger.error('callback', fields)
-    else if (o.status >= 400) logger.warn('callback rejected', fields)
-    else logger.debug('callback', fields)
+function stateFor(config: GatewayConfig, running: RunningPlugin[]): IngressState {
+  return {
+    routes: compileRoutes(config.routes, new Set(running.map((p) => p.spec.id))),
+    auth: authFrom(config.tencent),
+    dedup: config.dedupWindowSeconds > 0,
+    allow: compileAllowList(config.server.allowIps),
+    trustProxy: config.server.trustProxy,
   }
 }
 
+function lanesFor(running: RunningPlugin[]): LaneSpec[] {
+  return running.map(({ spec, instance }) => ({ id: spec.id, instance, concurrency: spec.concurrency, retry: spec.retry }))
+}
+
+/** One log line per callback: info when accepted, warn when rejected, error when not stored. */
+function logCallback(logger: Logger, o: CallbackOutcome): void {
+  const fields = {
+    requestId: o.requestId,
+    command: o.command,
+    outcome: o.outcome,
+    status: o.status,
+    ms: Math.round(o.ms * 100) / 100,
+    targets: o.targets,
+  }
+  if (o.status >= 500) logger.error('callback', fields)
+  else if (o.status >= 400) logger.warn('callback', fields)
+  else logger.info('callback', fields)
+}
+
 export async function buildGateway(loaded: LoadedConfig, options: BuildOptions = {}): Promise<BuiltGateway> {
-  const { config } = loaded
+  let current = loaded
   const secrets = new SecretRegistry()
   for (const secret of loaded.secrets) secrets.add(secret)
-  const level = isLogLevel(config.log.level) ? config.log.level : 'info'
-  const logger = createLogger({ level, secrets, write: options.write })
+  const logOptions: LoggerOptions = { level: isLogLevel(loaded.config.log.level) ? loaded.config.log.level : 'info', secrets, write: options.write }
+  const logger = createLogger(logOptions)
 
   const store = openStore(loaded)
   const abort = new AbortController()
   const storeFile = storePath(loaded)
   const dataDir = storeFile === ':memory:' ? join(loaded.configDir, 'data', 'plugins') : join(dirname(storeFile), 'plugins')
-  let plugins: RunningPlugin[]
+  const hostOptions = { logger, configDir: loaded.configDir, dataDir, signal: abort.signal }
+  let running: RunningPlugin[]
   try {
-    plugins = await setUpPlugins(loaded.instances, { logger, configDir: loaded.configDir, dataDir, signal: abort.signal })
+    running = await setUpPlugins(loaded.instances, hostOptions)
   } catch (error) {
     await store.close()
     throw error
   }
 
-  const dispatcher = new Dispatcher(
-    store,
-    plugins.map(({ spec, instance }) => ({ id: spec.id, instance, concurrency: spec.concurrency, retry: spec.retry })),
-    { logger, scrub: (text) => secrets.scrub(text), heartbeatMs: options.heartbeatMs, aborted: () => abort.signal.aborted },
-  )
-  const state: IngressState = {
-    routes: compileRoutes(config.routes, new Set(plugins.map((p) => p.spec.id))),
-    auth: authFrom(config.tencent),
-    dedup: config.dedupWindowSeconds > 0,
-  }
+  let metrics: GatewayMetrics | undefined
+  const dispatcher = new Dispatcher(store, lanesFor(running), {
+    logger,
+    scrub: (text) => secrets.scrub(text),
+    heartbeatMs: options.heartbeatMs,
+    aborted: () => abort.signal.aborted,
+    onOutcome: (plugin, outcome, ms) => metrics?.observeDelivery(plugin, outcome, ms),
+  })
+  metrics = createMetrics(store, () => dispatcher.inFlight())
+  const gatewayMetrics = metrics
+  const state = stateFor(loaded.config, running)
   let ready = false
   const app = createGateway({
-    path: config.server.path,
-    server: config.server,
+    path: loaded.config.server.path,
+    server: loaded.config.server,
     state,
     store,
     logger,
-    observe: logOutcome(logger),
+    metrics: gatewayMetrics,
+    observe(outcome) {
+      gatewayMetrics.observeCallback(outcome)
+      logCallback(logger, outcome)
+    },
     isReady: () => ready,
   })
 
-  const retentionMs = config.store.retentionDays * 24 * HOUR_MS
-  const prune = () =>
-    store.prune(Date.now() - retentionMs).catch((error) => logger.warn('retention prune failed', { error }))
+  const retentionMs = () => current.config.store.retentionDays * 24 * HOUR_MS
+  const prune = () => store.prune(Date.now() - retentionMs()).catch((error) => logger.warn('retention prune failed', { error }))
   const pruneTimer = setInterval(prune, HOUR_MS)
   // Retention is housekeeping: it must not keep a stopping process alive.
   ;(pruneTimer as { unref?: () => void }).unref?.()
 
-  if (state.auth.tokens.length === 0) {
-    logger.warn('tencent.token is empty: Sign/RequestTime are not verified; anyone who knows the URL and SdkAppid can post callbacks')
+  const warnIfUnsigned = () => {
+    if (state.auth.tokens.length === 0) {
+      logger.warn('tencent.token is empty: Sign/RequestTime are not verified; anyone who knows the URL and SdkAppid can post callbacks')
+    }
   }
+  warnIfUnsigned()
   dispatcher.start()
   ready = true
   void prune()
+
+  let reloading: Promise<unknown> = Promise.resolve()
+  async function reload(next: LoadedConfig): Promise<string[]> {
+    // One reload at a time, in the order the signals came.
+    const result = reloading.then(() => applyReload(next))
+    reloading = result.catch(() => {})
+    return result
+  }
+
+  async function applyReload(next: LoadedConfig): Promise<string[]> {
+    const plan = planReload(current, running.map((p) => p.spec), next)
+    for (const secret of next.secrets) secrets.add(secret)
+    const fresh = await setUpPlugins(plan.setUp, hostOptions)
+    const retiring = running.filter((p) => plan.retire.includes(p.spec.id))
+    const kept = running.filter((p) => plan.keep.includes(p.spec.id))
+    const byId = new Map([...kept, ...fresh].map((p) => [p.spec.id, p]))
+    // Config order, so shutdown closes in reverse config order.
+    running = next.instances.flatMap((spec) => byId.get(spec.id) ?? [])
+    const nextState = stateFor(next.config, running)
+    Object.assign(state, nextState)
+    logOptions.level = isLogLevel(next.config.log.level) ? next.config.log.level : logOptions.level
+    current = next
+    const drained = dispatcher.setLanes(lanesFor(running))
+    warnIfUnsigned()
+    const changes = [
+      ...fresh.map((p) => `set up ${p.spec.id}`),
+      ...retiring.map((p) => `retired ${p.spec.id}`),
+      `${next.config.routes.length} routes`,
+    ]
+    for (const key of plan.needsRestart) logger.warn('config reload: this section changed but takes effect only after a restart', { section: key })
+    // Replaced instances close once their in-flight deliveries are done; the answer does not wait.
+    void drained.then(() => closePlugins(retiring, logger))
+    return changes
+  }
 
   let closing: Promise<void> | undefined
   async function close({ drainTimeoutMs = DRAIN_TIMEOUT_MS } = {}): Promise<void> {
     closing ??= (async () => {
       ready = false
       clearInterval(pruneTimer)
+      await reloading
       const drained = await dispatcher.stop(drainTimeoutMs)
       if (!drained) logger.warn('shutdown: in-flight deliveries did not finish in time; they stay pending for the next start', { inFlight: dispatcher.inFlight() })
       abort.abort()
-      await closePlugins(plugins, logger)
+      await closePlugins(running, logger)
       await store.close()
     })()
     return closing
   }
 
-  const markDraining = () => {
-    ready = false
+  return {
+    app,
+    store,
+    dispatcher,
+    get plugins() {
+      return running
+    },
+    logger,
+    secrets,
+    metrics: gatewayMetrics,
+    state,
+    reload,
+    markDraining: () => {
+      ready = false
+    },
+    close,
   }
-  return { app, store, dispatcher, plugins, logger, secrets, state, markDraining, close }
 }
 
 export interface ServedGateway extends BuiltGateway {
@@ -151,7 +238,13 @@ export interface ServedGateway extends BuiltGateway {
   stop(): Promise<void>
 }
 
-export async function serveGateway(loaded: LoadedConfig, runtime: Runtime, options: BuildOptions = {}): Promise<ServedGateway> {
+export interface ServeSource {
+  /** Where a reload (SIGHUP) re-reads the config from. */
+  path: string
+  environment?: string
+}
+
+export async function serveGateway(loaded: LoadedConfig, runtime: Runtime, options: BuildOptions & { source?: ServeSource } = {}): Promise<ServedGateway> {
   const built = await buildGateway(loaded, options)
   const { server } = loaded.config
   let running
@@ -181,9 +274,28 @@ export async function serveGateway(loaded: LoadedConfig, runtime: Runtime, optio
       built.logger.info('stopped')
       resolveStopped()
     })())
-  const removeSignals = runtime.onShutdownSignal((signal) => {
-    built.logger.info('signal received', { signal })
-    void stop()
+
+  async function reloadFromDisk(): Promise<void> {
+    if (stopping || !options.source) return
+    built.logger.info('reloading config', { path: options.source.path })
+    try {
+      const next = await loadConfig({ path: options.source.path, environment: options.source.environment })
+      const changes = await built.reload(next)
+      built.logger.info('config reloaded', { changes })
+    } catch (error) {
+      const problems = error instanceof ConfigError ? error.problems : [(error as Error).message]
+      for (const problem of problems) built.logger.error('config reload failed; the running config stays', { problem })
+    }
+  }
+
+  const removeSignals = runtime.onSignals({
+    shutdown(signal) {
+      built.logger.info('signal received', { signal })
+      void stop()
+    },
+    reload() {
+      void reloadFromDisk()
+    },
   })
 
   built.logger.info('listening', {
@@ -193,5 +305,6 @@ export async function serveGateway(loaded: LoadedConfig, runtime: Runtime, optio
     store: built.store.kind,
     plugins: built.plugins.map((p) => p.spec.id),
   })
-  return { ...built, port: running.port, stopped, stop }
+  // Object.assign, not a spread: `plugins` is a getter that must stay live across reloads.
+  return Object.assign(built, { port: running.port, stopped, stop })
 }

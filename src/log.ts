@@ -74,13 +74,13 @@ function replaceValue(key: string, value: unknown): unknown {
   return value
 }
 
+/** `options` is read on every line, so changing `options.level` (a config reload) takes effect at once. */
 export function createLogger(options: LoggerOptions = {}, bound: LogFields = {}): Logger {
-  const threshold = LEVELS[options.level ?? 'info']
   const write = options.write ?? ((line: string) => console.log(line))
   const secrets = options.secrets ?? new SecretRegistry()
 
   function emit(level: LogLevel, msg: string, fields?: LogFields): void {
-    if (LEVELS[level] < threshold) return
+    if (LEVELS[level] < LEVELS[options.level ?? 'info']) return
     const record = { time: new Date().toISOString(), level, msg, ...bound, ...fields }
     let line: string
     try {

@@ -123,6 +123,9 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
   if (!value) return undefined
   const trimmed = value.trim()
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  // An HTTP-date names its month (IMF-fixdate, RFC 850, asctime); without letters, Date.parse
+  // would read "-5" as the year -5.
+  if (!/[a-z]{3}/i.test(trimmed)) return undefined
   const date = Date.parse(trimmed)
   if (Number.isNaN(date)) return undefined
   return Math.max(0, date - now)

@@ -6,8 +6,10 @@ import { CONFIG_OPTIONS, parse, requireConfig } from './args.ts'
 
 export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parse(args, { ...CONFIG_OPTIONS })
-  const loaded = await loadConfig({ path: requireConfig(values), environment: values.env })
-  const gateway = await serveGateway(loaded, await currentRuntime())
+  const path = requireConfig(values)
+  const loaded = await loadConfig({ path, environment: values.env })
+  // SIGHUP re-reads the same file with the same environment.
+  const gateway = await serveGateway(loaded, await currentRuntime(), { source: { path, environment: values.env } })
   await gateway.stopped
   return 0
 }

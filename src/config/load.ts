@@ -12,6 +12,7 @@ import { ConfigError } from '../errors.ts'
 import type { PluginDefinition } from '../plugin.ts'
 import { importPlugin, resolvePluginFile } from '../plugins/resolve.ts'
 import { didYouMean } from '../suggest.ts'
+import { allowEntryProblem } from '../http/allow-list.ts'
 import { interpolateString, interpolateTree, type Environ, type InterpolationError } from './interpolate.ts'
 import { deepMerge, isPlainObject } from './merge.ts'
 import { GatewayConfig, type PluginInstanceConfig, type RetryConfig } from './schema.ts'
@@ -201,6 +202,13 @@ export async function loadConfig({ path, environment, env = process.env }: LoadO
   const notMissing = (line: string) => !missing.has(line.slice(0, line.indexOf(': ')))
   const config = normalise(GatewayConfig, interpolated) as GatewayConfig
   problems.push(...schemaErrors(GatewayConfig, config).filter(notMissing))
+
+  if (Array.isArray(config.server?.allowIps)) {
+    config.server.allowIps.forEach((entry, i) => {
+      const problem = typeof entry === 'string' ? allowEntryProblem(entry) : undefined
+      if (problem) problems.push(`server.allowIps[${i}]: ${problem}`)
+    })
+  }
 
   // Go on past host problems where the shape allows, so one run lists every error.
   const instances: PluginInstanceSpec[] = []

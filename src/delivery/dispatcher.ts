@@ -7,6 +7,7 @@
  */
 import type { RetryConfig } from '../config/schema.ts'
 import type { Logger } from '../log.ts'
+import type { DeliveryOutcome } from '../metrics.ts'
 import { PermanentError, RetryLater, type GatewayEvent, type PluginInstance } from '../plugin.ts'
 import { parseLossless } from '../tencent/lossless-json.ts'
 import { backoffDelay } from './backoff.ts'
@@ -27,6 +28,8 @@ export interface DispatcherOptions {
   heartbeatMs?: number
   /** True once plugins were told to abort (shutdown past its drain time). */
   aborted?: () => boolean
+  /** Called after every attempt (metrics). */
+  onOutcome?: (plugin: string, outcome: DeliveryOutcome, ms: number) => void
   random?: () => number
 }
 
@@ -35,6 +38,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 
 class Lane {
   inFlight = 0
+  /** Replaced or removed by a config reload: claims nothing more, finishes what it holds. */
+  retired = false
   #pumping = false
   #again = false
   #timer: ReturnType<typeof setTimeout> | undefined
@@ -48,7 +53,7 @@ class Lane {
 
   /** Fill free slots with due deliveries; safe to call at any time and often. */
   async pump(): Promise<void> {
-    if (this.dispatcher.stopping) return
+    if (this.dispatcher.stopping || this.retired) return
     if (this.#pumping) {
       this.#again = true
       return
@@ -72,7 +77,7 @@ class Lane {
     const ordered = this.spec.concurrency === 1
     for (;;) {
       const free = this.spec.concurrency - this.inFlight
-      if (free <= 0 || this.dispatcher.stopping) return
+      if (free <= 0 || this.dispatcher.stopping || this.retired) return
       const claimed = await store.claimDue(this.spec.id, { now: Date.now(), limit: Math.min(free, 256), ordered })
       if (claimed.length === 0) return
       for (const delivery of claimed) {
@@ -87,7 +92,7 @@ class Lane {
   }
 
   async #scheduleNext(): Promise<void> {
-    if (this.dispatcher.stopping) return
+    if (this.dispatcher.stopping || this.retired) return
     const now = Date.now()
     const next = await this.dispatcher.store.nextDueAt(this.spec.id, now)
     const at = Math.min(next ?? Infinity, now + this.dispatcher.heartbeatMs)
@@ -118,7 +123,10 @@ export class Dispatcher {
   readonly logger: Logger
   readonly aborted?: () => boolean
   #lanes = new Map<string, Lane>()
+  /** Lanes a reload retired that still finish in-flight deliveries. */
+  #retiring = new Set<Lane>()
   #scrub: (text: string) => string
+  #onOutcome: DispatcherOptions['onOutcome']
   #random: () => number
 
   constructor(
@@ -129,6 +137,7 @@ export class Dispatcher {
     this.logger = options.logger
     this.heartbeatMs = options.heartbeatMs ?? 2000
     this.aborted = options.aborted
+    this.#onOutcome = options.onOutcome
     this.#scrub = options.scrub ?? ((text) => text)
     this.#random = options.random ?? Math.random
     for (const spec of lanes) this.#lanes.set(spec.id, new Lane(spec, this))
@@ -141,9 +150,38 @@ export class Dispatcher {
     for (const lane of this.#lanes.values()) void lane.pump()
   }
 
-  /** Deliveries in flight, per lane. */
+  /** Deliveries in flight, per plugin instance id (retiring lanes included). */
   inFlight(): Record<string, number> {
-    return Object.fromEntries([...this.#lanes].map(([id, lane]) => [id, lane.inFlight]))
+    const out: Record<string, number> = {}
+    for (const lane of [...this.#lanes.values(), ...this.#retiring]) out[lane.spec.id] = (out[lane.spec.id] ?? 0) + lane.inFlight
+    return out
+  }
+
+  /**
+   * Config reload: lanes whose instance is unchanged stay; new or changed instances get a
+   * new lane at once; replaced and removed lanes stop claiming and the promise resolves
+   * when their in-flight deliveries have finished (then their instances may be closed).
+   * Old and new lanes of one id share the store's claims, so nothing is delivered twice.
+   */
+  async setLanes(specs: LaneSpec[]): Promise<void> {
+    const next = new Map(specs.map((spec) => [spec.id, spec]))
+    const retired: Lane[] = []
+    for (const [id, lane] of this.#lanes) {
+      const spec = next.get(id)
+      if (spec && spec.instance === lane.spec.instance && spec.concurrency === lane.spec.concurrency && spec.retry === lane.spec.retry) continue
+      lane.retired = true
+      lane.stop()
+      this.#lanes.delete(id)
+      retired.push(lane)
+    }
+    for (const spec of specs) {
+      if (this.#lanes.has(spec.id)) continue
+      const lane = new Lane(spec, this)
+      this.#lanes.set(spec.id, lane)
+      if (!this.stopping) void lane.pump()
+    }
+    for (const lane of retired) this.#retiring.add(lane)
+    await Promise.all(retired.map((lane) => lane.drained().then(() => this.#retiring.delete(lane))))
   }
 
   /** One attempt; a store failure while recording the outcome leaves the delivery pending (redelivered later). */
@@ -162,55 +200,58 @@ export class Dispatcher {
 
   async #attempt(spec: LaneSpec, delivery: ClaimedDelivery): Promise<void> {
     const attempt = delivery.attempts + 1
-    const log = this.logger.child({ plugin: spec.id, eventId: delivery.event.id, deliveryId: delivery.id, attempt })
     let event: GatewayEvent
     try {
       event = toGatewayEvent(delivery, attempt)
     } catch (error) {
       await this.store.bury(delivery.id, `stored body is unreadable: ${(error as Error).message}`)
+      this.#onOutcome?.(spec.id, 'dead', 0)
       return
     }
-    const started = Date.now()
+    const started = performance.now()
     try {
       await spec.instance.deliver(event)
     } catch (error) {
-      await this.#failed(spec, delivery, attempt, error, log)
+      const outcome = await this.#failed(spec, delivery, attempt, error)
+      this.#onOutcome?.(spec.id, outcome, performance.now() - started)
       return
     }
-    log.debug('delivered', { ms: Date.now() - started })
     await this.store.complete(delivery.id)
+    this.#onOutcome?.(spec.id, 'done', performance.now() - started)
   }
 
-  async #failed(spec: LaneSpec, delivery: ClaimedDelivery, attempt: number, error: unknown, log: Logger): Promise<void> {
+  async #failed(spec: LaneSpec, delivery: ClaimedDelivery, attempt: number, error: unknown): Promise<DeliveryOutcome> {
     const message = this.#scrub(describeError(error))
+    const fields = { plugin: spec.id, eventId: delivery.event.id, deliveryId: delivery.id, attempt, error: message }
     if (this.stopping && this.aborted?.()) {
       // Cut off by shutdown, not by the sink: not an attempt; it stays pending for the next start.
-      log.info('delivery interrupted by shutdown; left pending')
+      this.logger.info('delivery interrupted by shutdown; left pending', fields)
       await this.store.release(delivery.id)
-      return
+      return 'interrupted'
     }
     if (error instanceof PermanentError) {
-      log.warn('delivery failed permanently; dead-lettered', { error: message })
+      this.logger.warn('delivery failed permanently; dead-lettered', fields)
       await this.store.bury(delivery.id, message)
-      return
+      return 'dead'
     }
     if (attempt >= spec.retry.maxAttempts) {
-      log.warn('delivery failed; attempts exhausted; dead-lettered', { error: message, maxAttempts: spec.retry.maxAttempts })
+      this.logger.warn('delivery failed; attempts exhausted; dead-lettered', { ...fields, maxAttempts: spec.retry.maxAttempts })
       await this.store.bury(delivery.id, message)
-      return
+      return 'dead'
     }
     // A sink's own Retry-After wins over backoff, within the instance's maxDelayMs.
     const delay =
       error instanceof RetryLater ? Math.min(Math.max(0, error.delayMs), spec.retry.maxDelayMs) : backoffDelay(attempt, spec.retry, this.#random)
-    log.warn('delivery failed; will retry', { error: message, retryInMs: delay })
+    this.logger.warn('delivery failed; will retry', { ...fields, retryInMs: delay })
     await this.store.retry(delivery.id, Date.now() + delay, message)
+    return 'retry'
   }
 
   /** Stops claiming, then waits (bounded) for in-flight deliveries; unfinished ones stay pending. */
   async stop(timeoutMs: number): Promise<boolean> {
     this.stopping = true
     for (const lane of this.#lanes.values()) lane.stop()
-    const drained = Promise.all([...this.#lanes.values()].map((lane) => lane.drained())).then(() => true)
+    const drained = Promise.all([...this.#lanes.values(), ...this.#retiring].map((lane) => lane.drained())).then(() => true)
     let timer: ReturnType<typeof setTimeout> | undefined
     const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))
     const finished = await Promise.race([drained, timedOut])

@@ -3,6 +3,7 @@
  * drive it with `app.handle(new Request(...))` and both runtimes serve the same app.
  */
 import { Elysia } from 'elysia'
+import type { GatewayMetrics } from '../metrics.ts'
 import { failResponse } from '../tencent/response.ts'
 import { createCallbackHandler, type IngressDeps } from './ingress.ts'
 
@@ -11,6 +12,7 @@ export interface GatewayDeps extends IngressDeps {
   path: string
   /** True once the store is open and plugins are set up, false again while shutting down. */
   isReady: () => boolean
+  metrics?: GatewayMetrics
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' }
@@ -36,6 +38,10 @@ export function createGateway(deps: GatewayDeps) {
           status: ready ? 200 : 503,
           headers: JSON_HEADERS,
         })
+      })
+      .get('/metrics', async function metrics() {
+        if (!deps.metrics) return new Response('{"error":"not found"}', { status: 404, headers: JSON_HEADERS })
+        return new Response(await deps.metrics.render(), { headers: { 'content-type': deps.metrics.contentType } })
       })
       .onError(function answerError({ code, error }) {
         if (code === 'NOT_FOUND') return new Response('{"error":"not found"}', { status: 404, headers: JSON_HEADERS })

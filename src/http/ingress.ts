@@ -16,6 +16,8 @@ import { readCallbackQuery } from '../tencent/query.ts'
 import { failResponse, okResponse, type ErrorName } from '../tencent/response.ts'
 import { verifySignature } from '../tencent/signature.ts'
 import { readBody } from './read-body.ts'
+import { callerAddress, type AllowList } from './allow-list.ts'
+import { clientAddress } from './client-address.ts'
 
 export interface TencentAuth {
   /** Accepted SdkAppids, as text. */
@@ -27,11 +29,12 @@ export interface TencentAuth {
 
 /** What happened to one callback, for logs and metrics. */
 export interface CallbackOutcome {
+  /** Also the event id when the callback was stored. */
+  requestId: string
   command?: string
   outcome: 'ok' | 'unrouted' | 'duplicate' | ErrorName
   status: number
   ms: number
-  eventId?: string
   targets?: number
   skewSeconds?: number
 }
@@ -42,6 +45,10 @@ export interface IngressState {
   auth: TencentAuth
   /** Compute dedup keys (the store enforces the window). */
   dedup: boolean
+  /** Undefined: anyone may call. */
+  allow?: AllowList
+  /** Read the caller from X-Forwarded-For (only behind a proxy you run). */
+  trustProxy: boolean
 }
 
 export interface IngressDeps {
@@ -62,13 +69,20 @@ export function createCallbackHandler(deps: IngressDeps): (request: Request) => 
 
   return async function handleCallback(request: Request): Promise<Response> {
     const started = performance.now()
+    const receivedAt = Date.now()
+    const requestId = uuidv7(receivedAt)
     let command: string | undefined
     let skewSeconds: number | undefined
 
     const reject = (name: ErrorName, detail?: string, headers?: Record<string, string>): Response => {
       const response = failResponse(name, detail, headers)
-      observe?.({ command, outcome: name, status: response.status, ms: performance.now() - started, skewSeconds })
+      observe?.({ requestId, command, outcome: name, status: response.status, ms: performance.now() - started, skewSeconds })
       return response
+    }
+
+    const { auth, allow } = state
+    if (allow && !allow.allows(callerAddress(clientAddress(request), request.headers.get('x-forwarded-for'), state.trustProxy))) {
+      return reject('ipNotAllowed')
     }
 
     // A declared length over the limit is refused before anything else is read.
@@ -76,7 +90,6 @@ export function createCallbackHandler(deps: IngressDeps): (request: Request) => 
     if (declared && Number(declared) > server.maxBodyBytes) return reject('bodyTooLarge', `limit is ${server.maxBodyBytes} bytes`)
 
     const query = readCallbackQuery(request.url)
-    const { auth } = state
     if (!query.sdkAppId) return reject('sdkAppIdMissing')
     if (!auth.appIds.has(query.sdkAppId)) return reject('sdkAppIdUnknown')
     if (auth.tokens.length > 0) {
@@ -119,9 +132,8 @@ export function createCallbackHandler(deps: IngressDeps): (request: Request) => 
     if (problem) return reject('invalidPayload', problem)
 
     const targets = state.routes.targetsFor(command, payload)
-    const receivedAt = Date.now()
     const event: NewEvent = {
-      id: uuidv7(receivedAt),
+      id: requestId,
       command,
       sdkAppId: query.sdkAppId,
       receivedAt,
@@ -140,11 +152,11 @@ export function createCallbackHandler(deps: IngressDeps): (request: Request) => 
       return reject('storeUnavailable')
     }
     observe?.({
+      requestId,
       command,
       outcome: result === 'duplicate' ? 'duplicate' : targets.length ? 'ok' : 'unrouted',
       status: 200,
       ms: performance.now() - started,
-      eventId: event.id,
       targets: targets.length,
       skewSeconds,
     })

@@ -1,24 +1,35 @@
 /** Bun: Bun.serve. */
+import { setClientAddress } from '../http/client-address.ts'
 import type { Runtime } from './types.ts'
 
 export const bunRuntime: Runtime = {
   name: 'bun',
   async serve({ hostname, port, fetch, maxRequestBodySize }) {
-    const server = Bun.serve({ hostname, port, fetch, maxRequestBodySize })
+    const server = Bun.serve({
+      hostname,
+      port,
+      maxRequestBodySize,
+      fetch(request, server) {
+        setClientAddress(request, server.requestIP(request)?.address)
+        return fetch(request)
+      },
+    })
     return {
       port: server.port ?? port,
       // Without `true`, Bun lets in-flight requests finish.
       stop: () => server.stop(),
     }
   },
-  onShutdownSignal(handler) {
-    const onTerm = () => handler('SIGTERM')
-    const onInt = () => handler('SIGINT')
+  onSignals({ shutdown, reload }) {
+    const onTerm = () => shutdown('SIGTERM')
+    const onInt = () => shutdown('SIGINT')
     process.on('SIGTERM', onTerm)
     process.on('SIGINT', onInt)
+    process.on('SIGHUP', reload)
     return () => {
       process.off('SIGTERM', onTerm)
       process.off('SIGINT', onInt)
+      process.off('SIGHUP', reload)
     }
   },
 }

@@ -1,13 +1,19 @@
 /** Deno: Deno.serve. Declares the few Deno APIs it uses, so tsc (with bun-types) checks this file too. */
+import { setClientAddress } from '../http/client-address.ts'
 import type { Runtime } from './types.ts'
 
 interface DenoServer {
   addr: { port: number }
   shutdown(): Promise<void>
-  finished: Promise<void>
+}
+interface DenoServeInfo {
+  remoteAddr: { hostname: string }
 }
 declare const Deno: {
-  serve(options: { hostname: string; port: number; onListen?: () => void }, handler: (request: Request) => Response | Promise<Response>): DenoServer
+  serve(
+    options: { hostname: string; port: number; onListen?: () => void },
+    handler: (request: Request, info: DenoServeInfo) => Response | Promise<Response>,
+  ): DenoServer
   addSignalListener(signal: string, handler: () => void): void
   removeSignalListener(signal: string, handler: () => void): void
 }
@@ -16,20 +22,25 @@ export const denoRuntime: Runtime = {
   name: 'deno',
   async serve({ hostname, port, fetch }) {
     // onListen replaced so Deno prints nothing: the gateway logs its own JSON line.
-    const server = Deno.serve({ hostname, port, onListen() {} }, fetch)
+    const server = Deno.serve({ hostname, port, onListen() {} }, (request, info) => {
+      setClientAddress(request, info.remoteAddr.hostname)
+      return fetch(request)
+    })
     return {
       port: server.addr.port,
       stop: () => server.shutdown(),
     }
   },
-  onShutdownSignal(handler) {
-    const onTerm = () => handler('SIGTERM')
-    const onInt = () => handler('SIGINT')
+  onSignals({ shutdown, reload }) {
+    const onTerm = () => shutdown('SIGTERM')
+    const onInt = () => shutdown('SIGINT')
     Deno.addSignalListener('SIGTERM', onTerm)
     Deno.addSignalListener('SIGINT', onInt)
+    Deno.addSignalListener('SIGHUP', reload)
     return () => {
       Deno.removeSignalListener('SIGTERM', onTerm)
       Deno.removeSignalListener('SIGINT', onInt)
+      Deno.removeSignalListener('SIGHUP', reload)
     }
   },
 }

@@ -17,9 +17,17 @@ export interface RunningServer {
 
 export type ShutdownSignal = 'SIGTERM' | 'SIGINT'
 
+export interface SignalHandlers {
+  /** SIGTERM, SIGINT. */
+  shutdown(signal: ShutdownSignal): void
+  /** SIGHUP. */
+  reload(): void
+}
+
 export interface Runtime {
   name: 'bun' | 'deno'
+  /** Serves `fetch`; each request's peer address is recorded with setClientAddress first. */
   serve(options: ServeOptions): Promise<RunningServer>
-  /** Calls `handler` on SIGTERM/SIGINT; returns a function that removes the listeners. */
-  onShutdownSignal(handler: (signal: ShutdownSignal) => void): () => void
+  /** Installs the handlers; returns a function that removes them. */
+  onSignals(handlers: SignalHandlers): () => void
 }

@@ -39,14 +39,13 @@ export async function makeGateway(yaml: string, options: { env?: Record<string, 
   const loaded = await loadConfig({ path, environment: options.environment, env: options.env ?? {} })
   const logs: string[] = []
   const built = await buildGateway(loaded, { write: (line) => logs.push(line), heartbeatMs: 200 })
-  return {
-    ...built,
+  return Object.assign(built, {
     dir,
     logs,
-    post(query, body = SEED_BODY, init = {}) {
+    post(query: string, body: BodyInit | null = SEED_BODY, init: RequestInit = {}) {
       return built.app.handle(new Request(`http://localhost${loaded.config.server.path}?${query}`, { method: 'POST', body, ...init }))
     },
-  }
+  })
 }
 
 /** The query Tencent sends for the destroy-room callback. */

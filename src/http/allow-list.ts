@@ -1,0 +1,52 @@
+/**
+ * `server.allowIps`: single IPs and CIDRs (IPv4 and IPv6), matched with node:net's BlockList,
+ * which Bun and Deno both provide. Tencent publishes no static egress list; operators fetch
+ * it with `ConfigSvc/GetIPList` (reference §6), which mixes single IPs and CIDRs.
+ */
+import { BlockList, isIP } from 'node:net'
+
+export interface AllowList {
+  allows(address: string | undefined): boolean
+}
+
+/** Why an entry cannot be used, or undefined when it is a valid IP or CIDR. */
+export function allowEntryProblem(entry: string): string | undefined {
+  const [ip, bits, extra] = entry.trim().split('/')
+  const family = isIP(ip ?? '')
+  if (!family || extra !== undefined) return `"${entry}" is not an IP address or CIDR`
+  if (bits === undefined) return undefined
+  const max = family === 4 ? 32 : 128
+  if (!/^\d{1,3}$/.test(bits) || Number(bits) > max) return `"${entry}" has a prefix length outside 0..${max}`
+  return undefined
+}
+
+/** Undefined when the list is empty: everyone is allowed. Entries must have passed allowEntryProblem. */
+export function compileAllowList(entries: readonly string[]): AllowList | undefined {
+  if (entries.length === 0) return undefined
+  const list = new BlockList()
+  for (const entry of entries) {
+    const [ip, bits] = entry.trim().split('/')
+    const type = isIP(ip!) === 4 ? 'ipv4' : 'ipv6'
+    if (bits === undefined) list.addAddress(ip!, type)
+    else list.addSubnet(ip!, Number(bits), type)
+  }
+  return {
+    allows(address) {
+      if (!address) return false
+      const family = isIP(address)
+      if (!family) return false
+      // BlockList matches an IPv4-mapped IPv6 peer (::ffff:1.2.3.4) against IPv4 rules too.
+      return list.check(address, family === 4 ? 'ipv4' : 'ipv6')
+    },
+  }
+}
+
+/**
+ * The caller's address. Behind a trusted proxy, the right-most X-Forwarded-For entry: the
+ * one our own proxy appended (entries to its left come from the client and can be forged).
+ */
+export function callerAddress(peer: string | undefined, forwardedFor: string | null, trustProxy: boolean): string | undefined {
+  if (!trustProxy || !forwardedFor) return peer
+  const hops = forwardedFor.split(',').map((hop) => hop.trim()).filter(Boolean)
+  return hops.at(-1) ?? peer
+}

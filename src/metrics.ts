@@ -1,0 +1,129 @@
+/**
+ * Prometheus metrics through prom-client (the Node ecosystem's standard client; it runs on
+ * Bun and Deno). Counters are bumped on the hot path; queue depth and dead letters are read
+ * from the store only when /metrics is scraped.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { DeliveryStore } from './delivery/store.ts'
+import type { CallbackOutcome } from './http/ingress.ts'
+import { KNOWN_COMMANDS } from './tencent/commands.ts'
+
+export type DeliveryOutcome = 'done' | 'retry' | 'dead' | 'interrupted'
+
+const KNOWN = new Set(KNOWN_COMMANDS)
+/**
+ * The command label is caller-controlled: unknown commands share one label value, so a caller
+ * cannot grow the label set without bound.
+ */
+function commandLabel(command: string | undefined): string {
+  if (!command) return 'none'
+  return KNOWN.has(command) ? command : 'other'
+}
+
+export interface GatewayMetrics {
+  registry: Registry
+  observeCallback(outcome: CallbackOutcome): void
+  observeDelivery(plugin: string, outcome: DeliveryOutcome, ms: number): void
+  /** Text for GET /metrics. */
+  render(): Promise<string>
+  contentType: string
+}
+
+export function createMetrics(store: DeliveryStore, inFlight: () => Record<string, number>): GatewayMetrics {
+  const registry = new Registry()
+  const callbacks = new Counter({
+    name: 'gateway_callbacks_total',
+    help: 'Callbacks received, by command and outcome (ok, unrouted, duplicate, or the rejection reason).',
+    labelNames: ['command', 'outcome'],
+    registers: [registry],
+  })
+  const ackSeconds = new Histogram({
+    name: 'gateway_ack_duration_seconds',
+    help: 'Time from request start to the answer, stores included.',
+    labelNames: ['status'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2],
+    registers: [registry],
+  })
+  const skew = new Gauge({
+    name: 'gateway_clock_skew_seconds',
+    help: 'Last observed local time minus RequestTime of a signed callback (positive: the callback is older than our clock).',
+    registers: [registry],
+  })
+  const deliveries = new Counter({
+    name: 'gateway_deliveries_total',
+    help: 'Delivery attempts by plugin instance and outcome (done, retry, dead, interrupted by shutdown).',
+    labelNames: ['plugin', 'outcome'],
+    registers: [registry],
+  })
+  const deliverySeconds = new Histogram({
+    name: 'gateway_delivery_duration_seconds',
+    help: 'Time one delivery attempt took, by plugin instance.',
+    labelNames: ['plugin'],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  })
+  const queueDepth = new Gauge({
+    name: 'gateway_queue_depth',
+    help: 'Pending deliveries (due or waiting for a retry) per plugin instance.',
+    labelNames: ['plugin'],
+    registers: [registry],
+  })
+  const deadLetters = new Gauge({
+    name: 'gateway_dead_letters',
+    help: 'Dead letters per plugin instance.',
+    labelNames: ['plugin'],
+    registers: [registry],
+  })
+  const oldestPending = new Gauge({
+    name: 'gateway_oldest_pending_age_seconds',
+    help: 'Age of the oldest pending delivery per plugin instance.',
+    labelNames: ['plugin'],
+    registers: [registry],
+  })
+  const inFlightGauge = new Gauge({
+    name: 'gateway_deliveries_in_flight',
+    help: 'Deliveries being attempted now, per plugin instance.',
+    labelNames: ['plugin'],
+    registers: [registry],
+  })
+  new Gauge({
+    name: 'gateway_process_resident_memory_bytes',
+    help: 'Resident set size of the gateway process.',
+    registers: [registry],
+    collect() {
+      this.set(process.memoryUsage().rss)
+    },
+  })
+
+  async function collectQueues(): Promise<void> {
+    const now = Date.now()
+    queueDepth.reset()
+    deadLetters.reset()
+    oldestPending.reset()
+    for (const row of await store.stats()) {
+      queueDepth.set({ plugin: row.plugin }, row.pending)
+      deadLetters.set({ plugin: row.plugin }, row.dead)
+      if (row.oldestPendingAt !== undefined) oldestPending.set({ plugin: row.plugin }, Math.max(0, (now - row.oldestPendingAt) / 1000))
+    }
+    inFlightGauge.reset()
+    for (const [plugin, count] of Object.entries(inFlight())) inFlightGauge.set({ plugin }, count)
+  }
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    observeCallback(o) {
+      callbacks.inc({ command: commandLabel(o.command), outcome: o.outcome })
+      ackSeconds.observe({ status: String(o.status) }, o.ms / 1000)
+      if (o.skewSeconds !== undefined) skew.set(o.skewSeconds)
+    },
+    observeDelivery(plugin, outcome, ms) {
+      deliveries.inc({ plugin, outcome })
+      if (outcome !== 'interrupted') deliverySeconds.observe({ plugin }, ms / 1000)
+    },
+    async render() {
+      await collectQueues()
+      return registry.metrics()
+    },
+  }
+}
