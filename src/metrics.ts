@@ -100,6 +100,11 @@ export function createMetrics(store: DeliveryStore, inFlight: () => Record<strin
     queueDepth.reset()
     deadLetters.reset()
     oldestPending.reset()
+    // Every running instance has a series, 0 when its queue is empty.
+    for (const plugin of Object.keys(inFlight())) {
+      queueDepth.set({ plugin }, 0)
+      deadLetters.set({ plugin }, 0)
+    }
     for (const row of await store.stats()) {
       queueDepth.set({ plugin: row.plugin }, row.pending)
       deadLetters.set({ plugin: row.plugin }, row.dead)

@@ -90,6 +90,8 @@ export function createCallbackHandler(deps: IngressDeps): (request: Request) => 
     if (declared && Number(declared) > server.maxBodyBytes) return reject('bodyTooLarge', `limit is ${server.maxBodyBytes} bytes`)
 
     const query = readCallbackQuery(request.url)
+    // Known this early for metrics and logs of rejections; the body may still disagree (400).
+    command = query.callbackCommand
     if (!query.sdkAppId) return reject('sdkAppIdMissing')
     if (!auth.appIds.has(query.sdkAppId)) return reject('sdkAppIdUnknown')
     if (auth.tokens.length > 0) {
