@@ -12,6 +12,7 @@ import type { Logger } from '../log.ts'
 import type { RouteTable } from '../routing/match.ts'
 import { checkPayload } from '../tencent/commands.ts'
 import { parseLossless } from '../tencent/lossless-json.ts'
+import { exceedsDepth, MAX_JSON_DEPTH } from '../tencent/json-depth.ts'
 import { readCallbackQuery } from '../tencent/query.ts'
 import { failResponse, okResponse, type ErrorName } from '../tencent/response.ts'
 import { verifySignature } from '../tencent/signature.ts'
@@ -67,7 +68,18 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 export function createCallbackHandler(deps: IngressDeps): (request: Request) => Promise<Response> {
   const { server, state, store, logger, observe } = deps
 
+  // Anything unexpected is logged with context and answered with the generic FAIL body:
+  // never a stack trace or an engine message, and never 200 (nothing was stored).
   return async function handleCallback(request: Request): Promise<Response> {
+    try {
+      return await processCallback(request)
+    } catch (error) {
+      logger.error('unexpected error in the callback pipeline', { error })
+      return failResponse('internal')
+    }
+  }
+
+  async function processCallback(request: Request): Promise<Response> {
     const started = performance.now()
     const receivedAt = Date.now()
     const requestId = uuidv7(receivedAt)
@@ -116,6 +128,7 @@ export function createCallbackHandler(deps: IngressDeps): (request: Request) => 
     }
     const text = body.text.charCodeAt(0) === 0xfeff ? body.text.slice(1) : body.text
 
+    if (exceedsDepth(text)) return reject('invalidPayload', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`)
     let payload: unknown
     try {
       payload = parseLossless(text)

@@ -98,6 +98,14 @@ describe('accepted', () => {
     expect(event!.command).toBe('Live.CallbackAfterDestroyRoom')
   })
 
+  it("passes OptPlatform through as sent: State.StateChange's upper-case IOS and everyone else's iOS", async () => {
+    await gw.post(tencentQuery({ OptPlatform: 'IOS' }), SEED_BODY.replace('tandy-test-rest', 'upper'))
+    await gw.post(tencentQuery({ OptPlatform: 'iOS' }), SEED_BODY.replace('tandy-test-rest', 'mixed'))
+    await until(() => deliveredTo('rec').length === 2)
+    const byRoom = Object.fromEntries(deliveredTo('rec').map((e) => [e.payload.RoomId, e.optPlatform]))
+    expect(byRoom).toEqual({ upper: 'IOS', mixed: 'iOS' })
+  })
+
   it('accepts a configured URL that carries its own query string', async () => {
     const response = await gw.post(`tenant=a&${tencentQuery()}`)
     expect(response.status).toBe(200)

@@ -23,3 +23,15 @@ describe('parseLossless', () => {
     expect(() => parseLossless('{"a":1 // note\n}')).toThrow(SyntaxError)
   })
 })
+
+import { exceedsDepth } from '../../src/tencent/json-depth.ts'
+
+describe('exceedsDepth', () => {
+  it('counts nesting outside strings only, escapes included', () => {
+    expect(exceedsDepth('[[[]]]', 3)).toBe(false)
+    expect(exceedsDepth('[[[[]]]]', 3)).toBe(true)
+    expect(exceedsDepth('{"a":"[[[[[[","b":[1]}', 2)).toBe(false)
+    expect(exceedsDepth('{"a":"\\"[[[[","b":{"c":{}}}', 2)).toBe(true)
+    expect(exceedsDepth('[{"a":[{"b":[]}]}]', 5)).toBe(false)
+  })
+})
