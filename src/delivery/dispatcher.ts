@@ -45,6 +45,11 @@ class Lane {
   #timer: ReturnType<typeof setTimeout> | undefined
   #timerAt = Infinity
   #drained: Array<() => void> = []
+  /**
+   * Claimed deliveries not yet started: one store query refills it for several attempts,
+   * instead of one query per completed delivery. Bounded (at most 4 × concurrency, 256).
+   */
+  #buffer: ClaimedDelivery[] = []
 
   constructor(
     readonly spec: LaneSpec,
@@ -76,23 +81,29 @@ class Lane {
     const { store } = this.dispatcher
     const ordered = this.spec.concurrency === 1
     for (;;) {
-      const free = this.spec.concurrency - this.inFlight
-      if (free <= 0 || this.dispatcher.stopping || this.retired) return
-      const claimed = await store.claimDue(this.spec.id, { now: Date.now(), limit: Math.min(free, 256), ordered })
+      if (this.dispatcher.stopping || this.retired) return
+      while (this.inFlight < this.spec.concurrency && this.#buffer.length > 0) this.#start(this.#buffer.shift()!)
+      if (this.inFlight >= this.spec.concurrency) return
+      const limit = ordered ? 1 : Math.min(256, this.spec.concurrency * 4)
+      const claimed = await store.claimDue(this.spec.id, { now: Date.now(), limit, ordered })
       if (claimed.length === 0) return
-      for (const delivery of claimed) {
-        this.inFlight++
-        void this.dispatcher.attempt(this.spec, delivery).finally(() => {
-          this.inFlight--
-          if (this.inFlight === 0) for (const resolve of this.#drained.splice(0)) resolve()
-          void this.pump()
-        })
-      }
+      this.#buffer.push(...claimed)
     }
+  }
+
+  #start(delivery: ClaimedDelivery): void {
+    this.inFlight++
+    void this.dispatcher.attempt(this.spec, delivery).finally(() => {
+      this.inFlight--
+      if (this.inFlight === 0) for (const resolve of this.#drained.splice(0)) resolve()
+      void this.pump()
+    })
   }
 
   async #scheduleNext(): Promise<void> {
     if (this.dispatcher.stopping || this.retired) return
+    // Busy lanes are pumped again by their own completions; only an idle one needs a timer.
+    if (this.#buffer.length > 0 || this.inFlight >= this.spec.concurrency) return
     const now = Date.now()
     const next = await this.dispatcher.store.nextDueAt(this.spec.id, now)
     const at = Math.min(next ?? Infinity, now + this.dispatcher.heartbeatMs)
@@ -106,9 +117,11 @@ class Lane {
     }, Math.min(Math.max(0, at - now), MAX_TIMER_MS))
   }
 
+  /** Stops the timer and gives back claimed deliveries that never started. */
   stop(): void {
     clearTimeout(this.#timer)
     this.#timer = undefined
+    for (const delivery of this.#buffer.splice(0)) void this.dispatcher.store.release(delivery.id)
   }
 
   /** Resolves when nothing is in flight. */
@@ -184,18 +197,32 @@ export class Dispatcher {
     await Promise.all(retired.map((lane) => lane.drained().then(() => this.#retiring.delete(lane))))
   }
 
-  /** One attempt; a store failure while recording the outcome leaves the delivery pending (redelivered later). */
+  /** One attempt. Its lane slot frees as soon as the plugin answered; the outcome is recorded in the background. */
   async attempt(spec: LaneSpec, delivery: ClaimedDelivery): Promise<void> {
     try {
       await this.#attempt(spec, delivery)
     } catch (error) {
-      this.logger.error('could not record a delivery outcome; it stays pending and will be delivered again', {
-        plugin: spec.id,
-        deliveryId: delivery.id,
-        error,
-      })
-      await this.store.release(delivery.id)
+      this.#recordFailed(spec, delivery, error)
     }
+  }
+
+  /**
+   * Outcomes join the store's next group commit; the lane does not wait for it, so delivery
+   * throughput is not bound by commit latency. The store keeps the delivery claimed until the
+   * commit, so it is not handed out again meanwhile. If the commit fails the delivery stays
+   * pending and is delivered again (at least once).
+   */
+  #record(outcome: Promise<void>, spec: LaneSpec, delivery: ClaimedDelivery): void {
+    outcome.catch((error) => this.#recordFailed(spec, delivery, error))
+  }
+
+  #recordFailed(spec: LaneSpec, delivery: ClaimedDelivery, error: unknown): void {
+    this.logger.error('could not record a delivery outcome; it stays pending and will be delivered again', {
+      plugin: spec.id,
+      deliveryId: delivery.id,
+      error,
+    })
+    void this.store.release(delivery.id)
   }
 
   async #attempt(spec: LaneSpec, delivery: ClaimedDelivery): Promise<void> {
@@ -204,7 +231,7 @@ export class Dispatcher {
     try {
       event = toGatewayEvent(delivery, attempt)
     } catch (error) {
-      await this.store.bury(delivery.id, `stored body is unreadable: ${(error as Error).message}`)
+      this.#record(this.store.bury(delivery.id, `stored body is unreadable: ${(error as Error).message}`), spec, delivery)
       this.#onOutcome?.(spec.id, 'dead', 0)
       return
     }
@@ -212,38 +239,38 @@ export class Dispatcher {
     try {
       await spec.instance.deliver(event)
     } catch (error) {
-      const outcome = await this.#failed(spec, delivery, attempt, error)
+      const outcome = this.#failed(spec, delivery, attempt, error)
       this.#onOutcome?.(spec.id, outcome, performance.now() - started)
       return
     }
-    await this.store.complete(delivery.id)
+    this.#record(this.store.complete(delivery.id), spec, delivery)
     this.#onOutcome?.(spec.id, 'done', performance.now() - started)
   }
 
-  async #failed(spec: LaneSpec, delivery: ClaimedDelivery, attempt: number, error: unknown): Promise<DeliveryOutcome> {
+  #failed(spec: LaneSpec, delivery: ClaimedDelivery, attempt: number, error: unknown): DeliveryOutcome {
     const message = this.#scrub(describeError(error))
     const fields = { plugin: spec.id, eventId: delivery.event.id, deliveryId: delivery.id, attempt, error: message }
     if (this.stopping && this.aborted?.()) {
       // Cut off by shutdown, not by the sink: not an attempt; it stays pending for the next start.
       this.logger.info('delivery interrupted by shutdown; left pending', fields)
-      await this.store.release(delivery.id)
+      void this.store.release(delivery.id)
       return 'interrupted'
     }
     if (error instanceof PermanentError) {
       this.logger.warn('delivery failed permanently; dead-lettered', fields)
-      await this.store.bury(delivery.id, message)
+      this.#record(this.store.bury(delivery.id, message), spec, delivery)
       return 'dead'
     }
     if (attempt >= spec.retry.maxAttempts) {
       this.logger.warn('delivery failed; attempts exhausted; dead-lettered', { ...fields, maxAttempts: spec.retry.maxAttempts })
-      await this.store.bury(delivery.id, message)
+      this.#record(this.store.bury(delivery.id, message), spec, delivery)
       return 'dead'
     }
     // A sink's own Retry-After wins over backoff, within the instance's maxDelayMs.
     const delay =
       error instanceof RetryLater ? Math.min(Math.max(0, error.delayMs), spec.retry.maxDelayMs) : backoffDelay(attempt, spec.retry, this.#random)
     this.logger.warn('delivery failed; will retry', { ...fields, retryInMs: delay })
-    await this.store.retry(delivery.id, Date.now() + delay, message)
+    this.#record(this.store.retry(delivery.id, Date.now() + delay, message), spec, delivery)
     return 'retry'
   }
 
