@@ -22,7 +22,7 @@ store: { path: ./data/gateway.db, sync: full }
 plugins:
   audit-log: { use: file-logger, options: { path: ./logs/callbacks.jsonl } }
   crm: { use: http-sync, options: { url: "http://127.0.0.1:${receiver.port}/sync" } }
-routes: [{ match: Live.CallbackAfterDestroyRoom, to: [audit-log, crm] }]
+routes: ${process.env.BENCH_ROUTES === '' ? '[]' : `[{ match: Live.CallbackAfterDestroyRoom, to: [${process.env.BENCH_ROUTES ?? 'audit-log, crm'}] }]`}
 `,
 )
 

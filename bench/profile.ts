@@ -2,7 +2,7 @@
  * Profiles the gateway's hot path: serves the S1 setup under Bun's CPU profiler, loads it with
  * autocannon, stops it, and leaves the profile (.cpuprofile and grep-friendly .md) in bench/profiles/.
  *
- *   bun bench/profile.ts       (BENCH_SECONDS, default 10)
+ *   bun bench/profile.ts       (BENCH_SECONDS, default 10; BENCH_ROUTES='' profiles ingest alone)
  */
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -21,7 +21,7 @@ store: { path: ./data/gateway.db, sync: full }
 plugins:
   audit-log: { use: file-logger, options: { path: ./logs/callbacks.jsonl } }
   crm: { use: http-sync, options: { url: "http://127.0.0.1:${receiver.port}/sync" } }
-routes: [{ match: Live.CallbackAfterDestroyRoom, to: [audit-log, crm] }]
+routes: ${process.env.BENCH_ROUTES === '' ? '[]' : `[{ match: Live.CallbackAfterDestroyRoom, to: [${process.env.BENCH_ROUTES ?? 'audit-log, crm'}] }]`}
 `,
 )
 const gateway = await spawnWithPort(

@@ -7,6 +7,7 @@ import { sendCommand } from './cli/send.ts'
 import { serveCommand } from './cli/serve.ts'
 import { validateCommand } from './cli/validate.ts'
 import { ConfigError, GatewayError } from './errors.ts'
+import { flushLogs } from './log.ts'
 
 const USAGE = `usage:
   bun src/main.ts [serve] --config FILE [--env NAME]
@@ -52,4 +53,5 @@ try {
   }
 }
 // Exit explicitly: a served gateway has shut down by now, and idle keep-alive sockets must not hold the process.
+flushLogs()
 process.exit(code)

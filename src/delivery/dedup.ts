@@ -5,13 +5,23 @@
  */
 import { createHash } from 'node:crypto'
 
-/** JSON with object keys sorted at every depth; arrays keep their order. */
+/**
+ * JSON with object keys sorted at every depth; arrays keep their order. Plain loops and
+ * string appends: it runs on every stored callback (ingress rejects nesting over 64 levels).
+ */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null'
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  let out: string
+  if (Array.isArray(value)) {
+    out = '['
+    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonicalJson(value[i])
+    return `${out}]`
+  }
   const record = value as Record<string, unknown>
   const keys = Object.keys(record).sort()
-  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(',')}}`
+  out = '{'
+  for (let i = 0; i < keys.length; i++) out += `${i ? ',' : ''}${JSON.stringify(keys[i])}:${canonicalJson(record[keys[i]!])}`
+  return `${out}}`
 }
 
 export function dedupKey(command: string, payload: unknown): string {

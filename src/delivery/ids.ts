@@ -4,8 +4,17 @@
  */
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 
+// Random bytes drawn 4 KiB at a time: one getRandomValues call per 256 ids, not per id.
+const POOL = new Uint8Array(4096)
+let poolOffset = POOL.length
+
 export function uuidv7(now = Date.now()): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16))
+  if (poolOffset + 16 > POOL.length) {
+    crypto.getRandomValues(POOL)
+    poolOffset = 0
+  }
+  const bytes = POOL.subarray(poolOffset, poolOffset + 16)
+  poolOffset += 16
   let ms = now
   for (let i = 5; i >= 0; i--) {
     bytes[i] = ms % 256

@@ -158,6 +158,10 @@ export class SqliteStore implements DeliveryStore {
       // Claims the key unless it was claimed within the window: 1 change = new, 0 = duplicate.
       claimKey: db.prepare('INSERT INTO dedup (key, seen_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET seen_at = excluded.seen_at WHERE dedup.seen_at <= ?'),
       sweepKeys: db.prepare('DELETE FROM dedup WHERE seen_at <= ?'),
+      // Prepared once: exec() would parse these on every commit.
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
     }
     if (this.#dedupWindowMs > 0) {
       this.#sweepTimer = setInterval(() => {
@@ -276,10 +280,10 @@ export class SqliteStore implements DeliveryStore {
 
   /** Writes `batch` in one transaction; throws (after rolling back) if any write fails. */
   #commit(batch: Waiter[], touched: Set<string>): AppendResult[] {
-    const { insertEvent, insertDelivery, claimKey } = this.#statements
+    const { insertEvent, insertDelivery, claimKey, begin, commit, rollback } = this.#statements
     const plugins: string[] = []
     const results: AppendResult[] = []
-    this.#db.exec('BEGIN IMMEDIATE')
+    begin!.run()
     try {
       for (const { write } of batch) {
         if (write.kind === 'sql') {
@@ -303,9 +307,9 @@ export class SqliteStore implements DeliveryStore {
           plugins.push(plugin)
         }
       }
-      this.#db.exec('COMMIT')
+      commit!.run()
     } catch (error) {
-      if (this.#db.isTransaction) this.#db.exec('ROLLBACK')
+      if (this.#db.isTransaction) rollback!.run()
       throw error
     }
     for (const plugin of plugins) touched.add(plugin)
