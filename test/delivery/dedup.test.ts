@@ -83,3 +83,21 @@ describe('dedup window', () => {
     expect(await settledRooms('rec', 2)).toEqual(['room-0', 'room-0'])
   })
 })
+
+describe('dedup and failed commits', () => {
+  it('never answers 200 to a duplicate whose first copy failed to commit', async () => {
+    const { DatabaseSync } = await import('node:sqlite')
+    const { join } = await import('node:path')
+    gw = await makeGateway(recordingConfig())
+    await gw.post(tencentQuery(), body('warm-up'))
+    const saboteur = new DatabaseSync(join(gw.dir, 'data', 'gateway.db'))
+    saboteur.exec("CREATE TRIGGER fail_inserts BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk failure'); END")
+    const answers = await Promise.all([gw.post(tencentQuery(), body('same')), gw.post(tencentQuery(), reordered('same'))])
+    expect(answers.map((a) => a.status)).toEqual([503, 503])
+    saboteur.exec('DROP TRIGGER fail_inserts')
+    saboteur.close()
+    // The key was given back: the callback can be stored now.
+    expect((await gw.post(tencentQuery(), body('same'))).status).toBe(200)
+    expect(await settledRooms('rec', 2)).toEqual(['warm-up', 'same'])
+  })
+})

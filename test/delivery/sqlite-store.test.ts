@@ -77,3 +77,14 @@ describe('SqliteStore', () => {
     expect(await store.listDead()).toEqual([])
   })
 })
+
+describe('SqliteStore schema', () => {
+  it('refuses a file written with another schema version, saying what to do', async () => {
+    const { DatabaseSync } = await import('node:sqlite')
+    const path = join(tempDir('store-'), 'old.db')
+    const old = new DatabaseSync(path)
+    old.exec('CREATE TABLE events (id TEXT PRIMARY KEY); PRAGMA user_version = 1')
+    old.close()
+    expect(() => new SqliteStore({ path })).toThrow('holds store schema version 1; this version uses 2')
+  })
+})
