@@ -61,8 +61,8 @@ export async function load(port: number, options: { amount?: number } = {}): Pro
   return JSON.parse(out.trim().split('\n').pop()!)
 }
 
-export async function stop(child: Child): Promise<void> {
-  child.kill('SIGTERM')
+export async function stop(child: Child, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  child.kill(signal)
   await child.exited
 }
 

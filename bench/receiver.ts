@@ -1,4 +1,8 @@
-/** A fast keep-alive in-house target for http-sync: counts deliveries, answers 200 at once. */
+/**
+ * The in-house target for http-sync: counts deliveries (by Idempotency-Key) and answers 200
+ * at once; with HANG=1 it never answers (S2), but still counts what reached it.
+ */
+const hang = process.env.HANG === '1'
 let count = 0
 const ids = new Set<string>()
 const server = Bun.serve({
@@ -10,6 +14,7 @@ const server = Bun.serve({
     await request.arrayBuffer()
     count++
     if (key) ids.add(key)
+    if (hang) return new Promise<Response>(() => {})
     return new Response('ok')
   },
 })

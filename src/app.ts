@@ -86,6 +86,36 @@ function lanesFor(running: RunningPlugin[]): LaneSpec[] {
   return running.map(({ spec, instance }) => ({ id: spec.id, instance, concurrency: spec.concurrency, retry: spec.retry }))
 }
 
+/**
+ * Callbacks per 100 ms window. Busy above BUSY_PER_WINDOW (1,500/s) in the current or the
+ * previous window: deliveries then yield the thread to acknowledgements (see Dispatcher busy).
+ */
+const WINDOW_MS = 100
+const BUSY_PER_WINDOW = 150
+
+function createLoadMeter(): { tick(): void; busy(): boolean } {
+  let window = 0
+  let current = 0
+  let previous = 0
+  const roll = (now: number) => {
+    const w = Math.floor(now / WINDOW_MS)
+    if (w === window) return
+    previous = w === window + 1 ? current : 0
+    current = 0
+    window = w
+  }
+  return {
+    tick() {
+      roll(Date.now())
+      current++
+    },
+    busy() {
+      roll(Date.now())
+      return current > BUSY_PER_WINDOW || previous > BUSY_PER_WINDOW
+    },
+  }
+}
+
 /** One log line per callback: info when accepted, warn when rejected, error when not stored. */
 function logCallback(logger: Logger, o: CallbackOutcome): void {
   const fields = {
@@ -122,7 +152,9 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
   }
 
   let metrics: GatewayMetrics | undefined
+  const load = createLoadMeter()
   const dispatcher = new Dispatcher(store, lanesFor(running), {
+    busy: load.busy,
     logger,
     scrub: (text) => secrets.scrub(text),
     heartbeatMs: options.heartbeatMs,
@@ -141,6 +173,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
     logger,
     metrics: gatewayMetrics,
     observe(outcome) {
+      load.tick()
       gatewayMetrics.observeCallback(outcome)
       logCallback(logger, outcome)
     },

@@ -13,7 +13,7 @@ const app = new Elysia().post('/callback', async function callback({ request }) 
   await request.text()
   if (sdkAppId !== appId) return new Response(FAIL, { status: 403, headers: { 'content-type': 'application/json' } })
   return new Response(OK, { headers: { 'content-type': 'application/json' } })
-}, { parse: 'none' })
+}, { parse: 'none' }).get('/readyz', () => Response.json({ status: 'ready' }))
 
 const port = Number(process.env.PORT ?? 0)
 if ('Bun' in globalThis) {

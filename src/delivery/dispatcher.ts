@@ -30,6 +30,11 @@ export interface DispatcherOptions {
   aborted?: () => boolean
   /** Called after every attempt (metrics). */
   onOutcome?: (plugin: string, outcome: DeliveryOutcome, ms: number) => void
+  /**
+   * True while callbacks pour in: lanes then run one delivery at a time, so the answers to
+   * Tencent get the thread first. The backlog waits on disk and drains when the burst ends.
+   */
+  busy?: () => boolean
   random?: () => number
 }
 
@@ -82,8 +87,9 @@ class Lane {
     const ordered = this.spec.concurrency === 1
     for (;;) {
       if (this.dispatcher.stopping || this.retired) return
-      while (this.inFlight < this.spec.concurrency && this.#buffer.length > 0) this.#start(this.#buffer.shift()!)
-      if (this.inFlight >= this.spec.concurrency) return
+      const slots = this.dispatcher.busy() ? 1 : this.spec.concurrency
+      while (this.inFlight < slots && this.#buffer.length > 0) this.#start(this.#buffer.shift()!)
+      if (this.inFlight >= slots) return
       const limit = ordered ? 1 : Math.min(256, this.spec.concurrency * 4)
       const claimed = await store.claimDue(this.spec.id, { now: Date.now(), limit, ordered })
       if (claimed.length === 0) return
@@ -135,6 +141,7 @@ export class Dispatcher {
   readonly heartbeatMs: number
   readonly logger: Logger
   readonly aborted?: () => boolean
+  readonly busy: () => boolean
   #lanes = new Map<string, Lane>()
   /** Lanes a reload retired that still finish in-flight deliveries. */
   #retiring = new Set<Lane>()
@@ -150,6 +157,7 @@ export class Dispatcher {
     this.logger = options.logger
     this.heartbeatMs = options.heartbeatMs ?? 2000
     this.aborted = options.aborted
+    this.busy = options.busy ?? (() => false)
     this.#onOutcome = options.onOutcome
     this.#scrub = options.scrub ?? ((text) => text)
     this.#random = options.random ?? Math.random

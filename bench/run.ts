@@ -1,0 +1,214 @@
+/**
+ * `npm run bench`: the gateway against bare Elysia and hand-written receivers, each server in
+ * its own process, loaded one after another in the same run by autocannon (on Node), with the
+ * same signed destroy-room callback (a unique RoomId per request). Prints a markdown table of
+ * every figure and its target ratio, then one JSON line. No figure is asserted anywhere.
+ *
+ *   S1 ack        gateway (Sign checked, stored with sync full, routed to file-logger and http-sync
+ *                 with a fast keep-alive target) vs bare Elysia, Fastify and Express receivers
+ *   S2 isolation  as S1, but the http-sync target never answers
+ *   S3 drain      after S1's load: time until every acknowledged event reached the target
+ *   S4 Deno       the gateway on Deno vs bare Elysia on Deno (Deno.serve(app.fetch))
+ *   S5 start-up   process start until /readyz answers 200, gateway vs bare Elysia (median of 3)
+ *
+ *   BENCH_SECONDS (default 10) per load, BENCH_CONNECTIONS (default 64).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { CONNECTIONS, load, REPO, SECONDS, spawnWithPort, stop, TOKEN, type Child, type Load } from './lib.ts'
+
+const BUN = process.execPath
+const DENO = join(REPO, 'node_modules/.bin/deno')
+const PORT_LINE = /"port":(\d+)/
+const LISTENING = /"url":"http:\/\/[^:]+:(\d+)/
+
+function gatewayConfig(receiverPort: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-gateway-'))
+  writeFileSync(
+    join(dir, 'config.yaml'),
+    `server: { hostname: 127.0.0.1, port: 0 }
+tencent: { sdkAppId: 1400000000, token: ${TOKEN} }
+store: { path: ./data/gateway.db, sync: full }
+plugins:
+  audit-log: { use: file-logger, options: { path: ./logs/callbacks.jsonl } }
+  crm: { use: http-sync, options: { url: "http://127.0.0.1:${receiverPort}/sync", timeoutMs: 30000 } }
+routes: [{ match: Live.CallbackAfterDestroyRoom, to: [audit-log, crm] }]
+`,
+  )
+  return join(dir, 'config.yaml')
+}
+
+async function receiverCount(port: number): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${port}/`)
+  return ((await response.json()) as { unique: number }).unique
+}
+
+async function measure(cmd: string[], pattern = PORT_LINE, signal: NodeJS.Signals = 'SIGTERM'): Promise<Load> {
+  const server = await spawnWithPort(cmd, pattern)
+  try {
+    return await load(server.port)
+  } finally {
+    await stop(server.child, signal)
+  }
+}
+
+async function startReceiver(hang = false): Promise<{ child: Child; port: number }> {
+  const previous = process.env.HANG
+  process.env.HANG = hang ? '1' : '0'
+  try {
+    return await spawnWithPort([BUN, 'bench/receiver.ts'], PORT_LINE)
+  } finally {
+    process.env.HANG = previous
+  }
+}
+
+/** Spawn to first 200 from /readyz, in ms. */
+async function startupMs(cmd: string[], pattern: RegExp): Promise<number> {
+  const started = performance.now()
+  const server = await spawnWithPort(cmd, pattern)
+  for (;;) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${server.port}/readyz`)
+      if (response.status === 200) break
+    } catch {
+      // not accepting yet
+    }
+    await Bun.sleep(5)
+  }
+  const ms = performance.now() - started
+  await stop(server.child)
+  return ms
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const progress = (text: string) => console.error(`bench: ${text}`)
+
+// S1: baselines
+progress('S1 bare Elysia (Bun)')
+const bare = await measure([BUN, 'bench/baselines/bare-elysia.ts'])
+progress('S1 Fastify (Node)')
+const fastify = await measure(['node', 'bench/baselines/fastify.cjs'])
+progress('S1 Express (Node)')
+const express = await measure(['node', 'bench/baselines/express.cjs'])
+
+// S1 gateway, then S3 drain against the same receiver
+progress('S1 gateway (Bun) + S3 drain')
+const fastReceiver = await startReceiver()
+const s1Server = await spawnWithPort([BUN, 'src/main.ts', '--config', gatewayConfig(fastReceiver.port)], LISTENING)
+const loadStarted = performance.now()
+const gateway = await load(s1Server.port)
+const loadEnded = performance.now()
+const acknowledged = gateway.total - gateway.non2xx
+const atLoadEnd = await receiverCount(fastReceiver.port)
+let delivered = atLoadEnd
+while (delivered < acknowledged && performance.now() - loadEnded < 120_000) {
+  await Bun.sleep(50)
+  delivered = await receiverCount(fastReceiver.port)
+}
+const drainEnded = performance.now()
+await stop(s1Server.child)
+await stop(fastReceiver.child)
+const drain = {
+  acknowledged,
+  deliveredAtLoadEnd: atLoadEnd,
+  delivered,
+  missing: Math.max(0, acknowledged - delivered),
+  drainSeconds: (drainEnded - loadEnded) / 1000,
+  // The drain rate: deliveries made after the load stopped, over the time they took. While
+  // callbacks pour in, lanes run one delivery at a time (acknowledgements first), so this is
+  // where the dispatcher's throughput shows.
+  deliveriesPerSecond: (delivered - atLoadEnd) / Math.max((drainEnded - loadEnded) / 1000, 0.001),
+  // For comparison: every acknowledged event over the whole episode, load start to last delivery.
+  overallPerSecond: Math.min(delivered, acknowledged) / ((drainEnded - loadStarted) / 1000),
+}
+
+// S2: the http-sync target never answers
+progress('S2 gateway with a hung sink')
+const hungReceiver = await startReceiver(true)
+// SIGKILL: a clean stop would wait out its drain time for deliveries the hung target holds.
+const isolation = await measure([BUN, 'src/main.ts', '--config', gatewayConfig(hungReceiver.port)], LISTENING, 'SIGKILL')
+await stop(hungReceiver.child)
+
+// S4: Deno
+progress('S4 bare Elysia (Deno)')
+const bareDeno = await measure([DENO, 'run', '-A', 'bench/baselines/bare-elysia.ts'])
+progress('S4 gateway (Deno)')
+const denoReceiver = await startReceiver()
+const gatewayDeno = await measure([DENO, 'run', '-A', 'src/main.ts', '--config', gatewayConfig(denoReceiver.port)], LISTENING)
+await stop(denoReceiver.child)
+
+// S5: start-up
+progress('S5 start-up')
+const startupReceiver = await startReceiver()
+const startupGateway: number[] = []
+const startupBare: number[] = []
+for (let i = 0; i < 3; i++) {
+  startupBare.push(await startupMs([BUN, 'bench/baselines/bare-elysia.ts'], PORT_LINE))
+  startupGateway.push(await startupMs([BUN, 'src/main.ts', '--config', gatewayConfig(startupReceiver.port)], LISTENING))
+}
+await stop(startupReceiver.child)
+
+const ratios = {
+  s1VsBare: gateway.rps / bare.rps,
+  s1VsFastify: gateway.rps / fastify.rps,
+  s1P99VsBare: gateway.p99 / Math.max(bare.p99, 1),
+  s2VsS1: isolation.rps / gateway.rps,
+  s3VsS1: drain.deliveriesPerSecond / gateway.rps,
+  s4DenoVsBareDeno: gatewayDeno.rps / bareDeno.rps,
+  s5StartupVsBare: median(startupGateway) / median(startupBare),
+}
+const targets: Record<keyof typeof ratios, [string, (x: number) => boolean]> = {
+  s1VsBare: ['≥ 0.60', (x) => x >= 0.6],
+  s1VsFastify: ['≥ 1.0', (x) => x >= 1],
+  s1P99VsBare: ['≤ 3', (x) => x <= 3],
+  s2VsS1: ['≥ 0.90', (x) => x >= 0.9],
+  s3VsS1: ['≥ 0.5, nothing missing', (x) => x >= 0.5 && drain.missing === 0],
+  s4DenoVsBareDeno: ['≥ 0.5', (x) => x >= 0.5],
+  s5StartupVsBare: ['≤ 3', (x) => x <= 3],
+}
+
+const row = (name: string, r: Load) => `| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.non2xx} |`
+console.log(`\n${SECONDS} s per load, ${CONNECTIONS} connections, autocannon on Node, ${navigator.hardwareConcurrency} cores\n`)
+console.log('| server | req/s | p50 ms | p99 ms | non-2xx |')
+console.log('| --- | --- | --- | --- | --- |')
+console.log(row('S1 bare Elysia (Bun)', bare))
+console.log(row('S1 Fastify (Node)', fastify))
+console.log(row('S1 Express (Node)', express))
+console.log(row('S1 gateway (Bun)', gateway))
+console.log(row('S2 gateway, http-sync target hung', isolation))
+console.log(row('S4 bare Elysia (Deno)', bareDeno))
+console.log(row('S4 gateway (Deno)', gatewayDeno))
+console.log(
+  `\nS3 drain: ${drain.acknowledged} acknowledged, ${drain.deliveredAtLoadEnd} delivered when the load stopped, ` +
+    `all ${drain.delivered} after ${drain.drainSeconds.toFixed(1)} s more: ${Math.round(drain.deliveriesPerSecond)} deliveries/s while draining ` +
+    `(${Math.round(drain.overallPerSecond)}/s over load and drain); missing ${drain.missing}`,
+)
+console.log(`S5 start-up to /readyz (median of 3): gateway ${median(startupGateway).toFixed(0)} ms, bare Elysia ${median(startupBare).toFixed(0)} ms\n`)
+console.log('| figure | value | target | met |')
+console.log('| --- | --- | --- | --- |')
+const labels: Record<keyof typeof ratios, string> = {
+  s1VsBare: 'S1 gateway req/s ÷ bare Elysia',
+  s1VsFastify: 'S1 gateway req/s ÷ Fastify',
+  s1P99VsBare: 'S1 gateway p99 ÷ bare Elysia p99',
+  s2VsS1: 'S2 req/s ÷ S1 req/s',
+  s3VsS1: 'S3 deliveries/s ÷ S1 req/s',
+  s4DenoVsBareDeno: 'S4 gateway on Deno ÷ bare Elysia on Deno',
+  s5StartupVsBare: 'S5 start-up ÷ bare Elysia start-up',
+}
+for (const key of Object.keys(ratios) as Array<keyof typeof ratios>) {
+  const [target, met] = targets[key]
+  console.log(`| ${labels[key]} | ${ratios[key].toFixed(2)} | ${target} | ${met(ratios[key]) ? 'yes' : 'no'} |`)
+}
+console.log(
+  JSON.stringify({
+    seconds: SECONDS,
+    connections: CONNECTIONS,
+    s1: { bare, fastify, express, gateway },
+    s2: isolation,
+    s3: drain,
+    s4: { bareDeno, gatewayDeno },
+    s5: { gatewayMs: startupGateway, bareMs: startupBare },
+    ratios,
+  }),
+)
