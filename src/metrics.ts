@@ -3,7 +3,10 @@
  * Bun and Deno). Counters are bumped on the hot path; queue depth and dead letters are read
  * from the store only when /metrics is scraped.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import Counter from 'prom-client/lib/counter.js'
+import Gauge from 'prom-client/lib/gauge.js'
+import Histogram from 'prom-client/lib/histogram.js'
+import Registry from 'prom-client/lib/registry.js'
 import type { DeliveryStore } from './delivery/store.ts'
 import type { CallbackOutcome } from './http/ingress.ts'
 import { KNOWN_COMMANDS } from './tencent/commands.ts'
