@@ -1,8 +1,9 @@
 /** Shared pieces of the benchmarks: child processes with a port, signed queries, the load generator. */
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { computeSign } from '../src/tencent/signature.ts'
 
-export const REPO = resolve(import.meta.dir, '..')
+export const REPO = fileURLToPath(new URL('..', import.meta.url))
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64)
 export const TOKEN = 'bench-token'
