@@ -98,6 +98,14 @@ function serializeError(error: Error): LogFields {
   return out
 }
 
+function needsReplacer(record: Record<string, unknown>): boolean {
+  for (const key in record) {
+    const value = record[key]
+    if ((value !== null && typeof value === 'object') || typeof value === 'bigint' || SECRET_KEY.test(key)) return true
+  }
+  return false
+}
+
 function replaceValue(key: string, value: unknown): unknown {
   if (SECRET_KEY.test(key) && value !== undefined && value !== null && value !== '') return REDACTED
   if (value instanceof Error) return serializeError(value)
@@ -115,7 +123,9 @@ export function createLogger(options: LoggerOptions = {}, bound: LogFields = {})
     const record = { time: new Date().toISOString(), level, msg, ...bound, ...fields }
     let line: string
     try {
-      line = JSON.stringify(record, replaceValue)
+      // A replacer turns off JSON.stringify's fast path; flat lines of plain values with no
+      // secret-named key (the per-callback line) do not need one.
+      line = JSON.stringify(record, needsReplacer(record) ? replaceValue : undefined)
     } catch {
       line = JSON.stringify({ time: record.time, level, msg, note: 'fields not serialisable' })
     }

@@ -117,17 +117,26 @@ export function createMetrics(store: DeliveryStore, inFlight: () => Record<strin
     for (const [plugin, count] of Object.entries(inFlight())) inFlightGauge.set({ plugin }, count)
   }
 
+  // Label children cached by their values: prom-client hashes a labels object on every call.
+  const children = new Map<string, { inc(): void } | { observe(v: number): void }>()
+  function child<T>(key: string, make: () => T): T {
+    let found = children.get(key) as T | undefined
+    if (!found) children.set(key, (found = make()) as never)
+    return found
+  }
+
   return {
     registry,
     contentType: registry.contentType,
     observeCallback(o) {
-      callbacks.inc({ command: commandLabel(o.command), outcome: o.outcome })
-      ackSeconds.observe({ status: String(o.status) }, o.ms / 1000)
+      const command = commandLabel(o.command)
+      child(`c\0${command}\0${o.outcome}`, () => callbacks.labels(command, o.outcome)).inc()
+      child(`a\0${o.status}`, () => ackSeconds.labels(String(o.status))).observe(o.ms / 1000)
       if (o.skewSeconds !== undefined) skew.set(o.skewSeconds)
     },
     observeDelivery(plugin, outcome, ms) {
-      deliveries.inc({ plugin, outcome })
-      if (outcome !== 'interrupted') deliverySeconds.observe({ plugin }, ms / 1000)
+      child(`d\0${plugin}\0${outcome}`, () => deliveries.labels(plugin, outcome)).inc()
+      if (outcome !== 'interrupted') child(`t\0${plugin}`, () => deliverySeconds.labels(plugin)).observe(ms / 1000)
     },
     async render() {
       await collectQueues()
