@@ -5,11 +5,10 @@
  *
  *   bun bench/backlog-memory.ts        (BACKLOG=100000 by default)
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
-import { load, spawnWithPort, stop, TOKEN } from './lib.ts'
+import { load, spawnWithPort, stop, writeGatewayConfig } from './lib.ts'
 
 const BACKLOG = Number(process.env.BACKLOG ?? 100_000)
 
@@ -24,22 +23,16 @@ const probe = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Respo
 const deadPort = probe.port
 await probe.stop(true)
 
-const dir = mkdtempSync(join(tmpdir(), 'bench-backlog-'))
-writeFileSync(
-  join(dir, 'config.yaml'),
-  `server: { hostname: 127.0.0.1, port: 0 }
-tencent: { sdkAppId: 1400000000, token: ${TOKEN} }
-store: { path: ./data/gateway.db, sync: full }
-plugins:
+const configPath = writeGatewayConfig(`plugins:
   crm:
     use: http-sync
     options: { url: "http://127.0.0.1:${deadPort}/sync", timeoutMs: 2000 }
     retry: { maxAttempts: 1000, initialDelayMs: 200, maxDelayMs: 5000 }
 routes: [{ match: Live.CallbackAfterDestroyRoom, to: [crm] }]
-`,
-)
+`)
+const dir = dirname(configPath)
 
-const gateway = await spawnWithPort([process.execPath, 'src/main.ts', '--config', join(dir, 'config.yaml')], /"url":"http:\/\/[^:]+:(\d+)/)
+const gateway = await spawnWithPort([process.execPath, 'src/main.ts', '--config', configPath], /"url":"http:\/\/[^:]+:(\d+)/)
 await Bun.sleep(1000)
 const idle = memory(gateway.child.pid)
 const result = await load(gateway.port, { amount: BACKLOG })

@@ -1,4 +1,6 @@
 /** Shared pieces of the benchmarks: child processes with a port, signed queries, the load generator. */
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { computeSign } from '../src/tencent/signature.ts'
@@ -67,3 +69,26 @@ export async function stop(child: Child, signal: NodeJS.Signals = 'SIGTERM'): Pr
   await child.exited
 }
 
+
+/** Writes a gateway config (listening on 127.0.0.1, any port, signed, sync full) to a temp folder; returns its path. */
+export function writeGatewayConfig(pluginsAndRoutes: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-gateway-'))
+  const path = join(dir, 'config.yaml')
+  writeFileSync(
+    path,
+    `server: { hostname: 127.0.0.1, port: 0 }
+tencent: { sdkAppId: 1400000000, token: ${TOKEN} }
+store: { path: ./data/gateway.db, sync: full }
+${pluginsAndRoutes}`,
+  )
+  return path
+}
+
+/** The S1 setup: file-logger and http-sync (to the receiver on `receiverPort`), both routed unless `routes` says otherwise. */
+export function s1Config(receiverPort: number, routes = '[{ match: Live.CallbackAfterDestroyRoom, to: [audit-log, crm] }]'): string {
+  return writeGatewayConfig(`plugins:
+  audit-log: { use: file-logger, options: { path: ./logs/callbacks.jsonl } }
+  crm: { use: http-sync, options: { url: "http://127.0.0.1:${receiverPort}/sync", timeoutMs: 30000 } }
+routes: ${routes}
+`)
+}

@@ -4,28 +4,17 @@
  *
  *   bun bench/profile.ts       (BENCH_SECONDS, default 10; BENCH_ROUTES='' profiles ingest alone)
  */
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { load, REPO, spawnWithPort, stop, TOKEN } from './lib.ts'
+import { load, REPO, s1Config, spawnWithPort, stop } from './lib.ts'
 
 const outDir = join(REPO, 'bench/profiles')
 mkdirSync(outDir, { recursive: true })
 const receiver = await spawnWithPort([process.execPath, 'bench/receiver.ts'], /"port":(\d+)/)
-const dir = mkdtempSync(join(tmpdir(), 'bench-profile-'))
-writeFileSync(
-  join(dir, 'config.yaml'),
-  `server: { hostname: 127.0.0.1, port: 0 }
-tencent: { sdkAppId: 1400000000, token: ${TOKEN} }
-store: { path: ./data/gateway.db, sync: full }
-plugins:
-  audit-log: { use: file-logger, options: { path: ./logs/callbacks.jsonl } }
-  crm: { use: http-sync, options: { url: "http://127.0.0.1:${receiver.port}/sync" } }
-routes: ${process.env.BENCH_ROUTES === '' ? '[]' : `[{ match: Live.CallbackAfterDestroyRoom, to: [${process.env.BENCH_ROUTES ?? 'audit-log, crm'}] }]`}
-`,
-)
+const routes = process.env.BENCH_ROUTES === '' ? '[]' : `[{ match: Live.CallbackAfterDestroyRoom, to: [${process.env.BENCH_ROUTES ?? 'audit-log, crm'}] }]`
+const configPath = s1Config(receiver.port, routes)
 const gateway = await spawnWithPort(
-  [process.execPath, '--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${outDir}`, 'src/main.ts', '--config', join(dir, 'config.yaml')],
+  [process.execPath, '--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${outDir}`, 'src/main.ts', '--config', configPath],
   /"url":"http:\/\/[^:]+:(\d+)/,
 )
 const result = await load(gateway.port)

@@ -13,31 +13,15 @@
  *
  *   BENCH_SECONDS (default 10) per load, BENCH_CONNECTIONS (default 64).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CONNECTIONS, load, REPO, SECONDS, spawnWithPort, stop, TOKEN, type Child, type Load } from './lib.ts'
+import { CONNECTIONS, load, REPO, s1Config, SECONDS, spawnWithPort, stop, type Child, type Load } from './lib.ts'
 
 const BUN = process.execPath
 const DENO = join(REPO, 'node_modules/.bin/deno')
 const PORT_LINE = /"port":(\d+)/
 const LISTENING = /"url":"http:\/\/[^:]+:(\d+)/
 
-function gatewayConfig(receiverPort: number): string {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-gateway-'))
-  writeFileSync(
-    join(dir, 'config.yaml'),
-    `server: { hostname: 127.0.0.1, port: 0 }
-tencent: { sdkAppId: 1400000000, token: ${TOKEN} }
-store: { path: ./data/gateway.db, sync: full }
-plugins:
-  audit-log: { use: file-logger, options: { path: ./logs/callbacks.jsonl } }
-  crm: { use: http-sync, options: { url: "http://127.0.0.1:${receiverPort}/sync", timeoutMs: 30000 } }
-routes: [{ match: Live.CallbackAfterDestroyRoom, to: [audit-log, crm] }]
-`,
-  )
-  return join(dir, 'config.yaml')
-}
+const gatewayConfig = (receiverPort: number) => s1Config(receiverPort)
 
 async function receiverCount(port: number): Promise<number> {
   const response = await fetch(`http://127.0.0.1:${port}/`)
