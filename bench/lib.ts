@@ -13,8 +13,10 @@ export const BODY = '{"CallbackCommand":"Live.CallbackAfterDestroyRoom","Operato
 
 export type Child = ReturnType<typeof Bun.spawn>
 
-export async function spawnWithPort(cmd: string[], pattern: RegExp): Promise<{ child: Child; port: number }> {
-  const child = Bun.spawn(cmd, { cwd: REPO, stdout: 'pipe', stderr: 'inherit' })
+/** Starts `cmd` and resolves with the port its output names. `env` is added to this process's environment. */
+export async function spawnWithPort(cmd: string[], pattern: RegExp, env: Record<string, string> = {}): Promise<{ child: Child; port: number }> {
+  // Explicit env: Bun.spawn's default is the environment the process started with, not process.env now.
+  const child = Bun.spawn(cmd, { cwd: REPO, stdout: 'pipe', stderr: 'inherit', env: { ...process.env, ...env } })
   const reader = (child.stdout as ReadableStream<Uint8Array>).getReader()
   let text = ''
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)

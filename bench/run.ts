@@ -37,14 +37,8 @@ async function measure(cmd: string[], pattern = PORT_LINE, signal: NodeJS.Signal
   }
 }
 
-async function startReceiver(hang = false): Promise<{ child: Child; port: number }> {
-  const previous = process.env.HANG
-  process.env.HANG = hang ? '1' : '0'
-  try {
-    return await spawnWithPort([BUN, 'bench/receiver.ts'], PORT_LINE)
-  } finally {
-    process.env.HANG = previous
-  }
+function startReceiver(hang = false): Promise<{ child: Child; port: number }> {
+  return spawnWithPort([BUN, 'bench/receiver.ts'], PORT_LINE, { HANG: hang ? '1' : '0' })
 }
 
 /** Spawn to first 200 from /readyz, in ms. */
