@@ -130,6 +130,11 @@ class Lane {
     for (const delivery of this.#buffer.splice(0)) void this.dispatcher.store.release(delivery.id)
   }
 
+  /** Nothing in flight and nothing claimed waiting to start. */
+  idle(): boolean {
+    return this.inFlight === 0 && this.#buffer.length === 0
+  }
+
   /** Resolves when nothing is in flight. */
   drained(): Promise<void> {
     return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.#drained.push(resolve))
@@ -164,6 +169,13 @@ export class Dispatcher {
     for (const spec of lanes) this.#lanes.set(spec.id, new Lane(spec, this))
     store.onAppended((plugins) => {
       for (const id of plugins) void this.#lanes.get(id)?.pump()
+    })
+    // An ordered lane waits on a claim ending (its head), and an idle lane may have found only
+    // claimed rows (a retry whose new time was not committed yet). A busy lane already pumped
+    // when the attempt finished: waking it again cost a claim query per delivery.
+    store.onReleased((plugin) => {
+      const lane = this.#lanes.get(plugin)
+      if (lane && (lane.spec.concurrency === 1 || lane.idle())) void lane.pump()
     })
   }
 

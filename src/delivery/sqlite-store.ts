@@ -105,6 +105,7 @@ export class SqliteStore implements DeliveryStore {
   #queue: Waiter[] = []
   #flushScheduled = false
   #listeners: Array<(plugins: Set<string>) => void> = []
+  #releaseListeners: Array<(plugin: string) => void> = []
   /** Claims live in memory: one process owns an SQLite file's queues. */
   #claimed = new Map<string, Set<number>>()
   /**
@@ -237,6 +238,10 @@ export class SqliteStore implements DeliveryStore {
 
   onAppended(listener: (plugins: Set<string>) => void): void {
     this.#listeners.push(listener)
+  }
+
+  onReleased(listener: (plugin: string) => void): void {
+    this.#releaseListeners.push(listener)
   }
 
   #enqueue(write: Write): Promise<AppendResult> {
@@ -439,7 +444,7 @@ export class SqliteStore implements DeliveryStore {
   #unclaim(id: number): void {
     for (const [plugin, claims] of this.#claimed) {
       if (claims.delete(id)) {
-        this.#notify(new Set([plugin]))
+        for (const listener of this.#releaseListeners) listener(plugin)
         return
       }
     }

@@ -84,5 +84,7 @@ export interface DeliveryStore {
   prune(before: number): Promise<number>
   /** Called with the plugin ids that got new work, after each commit. */
   onAppended(listener: (plugins: Set<string>) => void): void
+  /** Called when a claim ends (its outcome committed, or released): an ordered queue may be waiting on exactly that head. */
+  onReleased(listener: (plugin: string) => void): void
   close(): Promise<void>
 }
