@@ -70,13 +70,16 @@ class Lane {
     }
     this.#pumping = true
     try {
+      // A wake that arrives while this loop awaits (the fill or the next-due lookup) runs it again.
       do {
         this.#again = false
         await this.#fill()
-      } while (this.#again && !this.dispatcher.stopping)
-      await this.#scheduleNext()
+        await this.#scheduleNext()
+      } while (this.#again && !this.dispatcher.stopping && !this.retired)
     } catch (error) {
       this.dispatcher.logger.error('dispatcher could not read the store', { plugin: this.spec.id, error })
+      // Try again on the heartbeat rather than wait for the next append.
+      this.#setTimer(Date.now() + this.dispatcher.heartbeatMs)
     } finally {
       this.#pumping = false
     }
@@ -92,6 +95,12 @@ class Lane {
       if (this.inFlight >= slots) return
       const limit = ordered ? 1 : Math.min(256, this.spec.concurrency * 4)
       const claimed = await store.claimDue(this.spec.id, { now: Date.now(), limit, ordered })
+      if (this.dispatcher.stopping || this.retired) {
+        // Retired or stopped while the claim was under way: give the claims back, or they
+        // would be held by a lane that never starts them.
+        for (const delivery of claimed) void store.release(delivery.id)
+        return
+      }
       if (claimed.length === 0) return
       this.#buffer.push(...claimed)
     }
@@ -112,7 +121,11 @@ class Lane {
     if (this.#buffer.length > 0 || this.inFlight >= this.spec.concurrency) return
     const now = Date.now()
     const next = await this.dispatcher.store.nextDueAt(this.spec.id, now)
-    const at = Math.min(next ?? Infinity, now + this.dispatcher.heartbeatMs)
+    this.#setTimer(Math.min(next ?? Infinity, now + this.dispatcher.heartbeatMs))
+  }
+
+  #setTimer(at: number): void {
+    const now = Date.now()
     if (this.#timer && this.#timerAt <= at) return
     clearTimeout(this.#timer)
     this.#timerAt = at
@@ -222,7 +235,9 @@ export class Dispatcher {
     try {
       await this.#attempt(spec, delivery)
     } catch (error) {
-      this.#recordFailed(spec, delivery, error)
+      // Unexpected (nothing was recorded): give the claim back so the delivery is tried again.
+      this.logger.error('delivery attempt failed unexpectedly; it stays pending', { plugin: spec.id, deliveryId: delivery.id, error })
+      void this.store.release(delivery.id)
     }
   }
 
@@ -236,13 +251,13 @@ export class Dispatcher {
     outcome.catch((error) => this.#recordFailed(spec, delivery, error))
   }
 
+  /** The store already gave the claim back when the write failed; releasing again could drop a newer claim. */
   #recordFailed(spec: LaneSpec, delivery: ClaimedDelivery, error: unknown): void {
     this.logger.error('could not record a delivery outcome; it stays pending and will be delivered again', {
       plugin: spec.id,
       deliveryId: delivery.id,
       error,
     })
-    void this.store.release(delivery.id)
   }
 
   async #attempt(spec: LaneSpec, delivery: ClaimedDelivery): Promise<void> {

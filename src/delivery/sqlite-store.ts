@@ -7,13 +7,15 @@
  *
  * `sync: full` keeps the fsync off the serving thread. `node:sqlite` is synchronous, and a
  * `synchronous=FULL` commit blocked the thread for its fsync (~1 ms) while Bun handed it one
- * request per task: measured 2.8 events per commit, fsync-bound. Instead, transactions
- * commit with `synchronous=OFF` (WAL frames written to the OS, no sync), and the WAL file is
- * fdatasync'ed on the threadpool before their waiters resolve. One fdatasync runs at a time;
- * every commit written meanwhile shares the next one. Checkpoints, the only step that moves
- * WAL frames into the database file and lets SQLite reuse the WAL, are run by the store with
- * `synchronous=NORMAL`, which syncs the WAL before and the database file after copying, so no
- * acknowledged frame is overwritten before it is durable elsewhere.
+ * request per task: measured 2.8 events per commit, fsync-bound. Instead the connection runs
+ * WAL with `synchronous=NORMAL`, under which a commit writes its frames without syncing, and
+ * the store fdatasyncs the WAL file on the threadpool before the commit's waiters resolve. One
+ * fdatasync runs at a time; every commit written meanwhile shares the next one. NORMAL (not
+ * OFF) keeps SQLite's own syncs where WAL needs them: the WAL header when the WAL restarts,
+ * the directory when the WAL is created, the WAL before and the database after a checkpoint,
+ * and the close at exit. An fdatasync error is fatal to the store: Linux reports it once and
+ * may drop the pages, so nothing after it may be acknowledged (the store answers 503 until a
+ * restart recovers from what is really on disk).
  *
  * `sync: normal` is plain WAL with `synchronous=NORMAL`: survives a killed process, not a
  * power loss.
@@ -87,13 +89,16 @@ const DEDUP_SWEEP_MS = 60_000
  * the window rather than growing the process without bound (~100 bytes a key).
  */
 const MAX_DEDUP_KEYS = 1_000_000
-/** Run a checkpoint after this many committed writes, or CHECKPOINT_MS, whichever is first. */
-const CHECKPOINT_WRITES = 5000
-const CHECKPOINT_MS = 2000
 
 const datasync = promisify(fdatasync)
 
 const MAX_ERROR_TEXT = 2000
+
+/** SQLITE_BUSY / SQLITE_LOCKED: another connection holds the lock. */
+function isBusy(error: unknown): boolean {
+  const e = error as { errcode?: number; message?: string }
+  return e?.errcode === 5 || e?.errcode === 6 || /database is locked|database table is locked/i.test(e?.message ?? '')
+}
 
 function clip(text: string): string {
   return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}…` : text
@@ -123,14 +128,15 @@ export class SqliteStore implements DeliveryStore {
   #pendingKeys = new Map<string, Promise<AppendResult>>()
   #sweepTimer: ReturnType<typeof setInterval> | undefined
   #path: string
+  #walPath = ''
   #asyncSync: boolean
   #walFd: number | undefined
   /** Committed, waiting for the next WAL fdatasync. */
   #unsynced: Waiter[] = []
   #unsyncedPlugins = new Set<string>()
   #syncing: Promise<void> | undefined
-  #writesSinceCheckpoint = 0
-  #lastCheckpoint = Date.now()
+  /** Set after an fdatasync error: nothing more is acknowledged until a restart. */
+  #failure: StoreUnavailableError | undefined
 
   constructor(options: SqliteStoreOptions) {
     this.#dedupWindowMs = options.dedupWindowMs ?? 0
@@ -141,8 +147,8 @@ export class SqliteStore implements DeliveryStore {
     this.#db.exec('PRAGMA journal_mode = WAL')
     // full: commits write WAL frames unsynced; the store fdatasyncs the WAL itself (see above)
     // and runs checkpoints itself, so SQLite never checkpoints with syncing off.
-    this.#db.exec(`PRAGMA synchronous = ${this.#asyncSync ? 'OFF' : options.sync === 'normal' ? 'NORMAL' : 'FULL'}`)
-    if (this.#asyncSync) this.#db.exec('PRAGMA wal_autocheckpoint = 0')
+    // full: NORMAL plus the store's own WAL fdatasync before answering (see above).
+    this.#db.exec('PRAGMA synchronous = NORMAL')
     // The CLI (dlq) may write while the server runs: wait briefly for its lock rather than
     // fail, but well inside Tencent's 2 s answer deadline.
     this.#db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 1000))}`)
@@ -154,6 +160,12 @@ export class SqliteStore implements DeliveryStore {
     }
     this.#db.exec(SCHEMA)
     this.#db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)
+    // Frames a killed process committed but never synced are visible now (page cache) and
+    // would rebuild the dedup window: make them durable before anything is answered from them.
+    this.#db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+    // SQLite resolves symlinks; take the WAL's path from SQLite, not from our argument.
+    const main = (this.#db.prepare('PRAGMA database_list').all() as Array<{ name: string; file: string }>).find((d) => d.name === 'main')
+    this.#walPath = `${main?.file || this.#path}-wal`
     const db = this.#db
     this.#statements = {
       insertEvent: db.prepare('INSERT INTO events (id, command, sdk_app_id, received_at, client_ip, opt_platform, body, dedup_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
@@ -246,6 +258,7 @@ export class SqliteStore implements DeliveryStore {
 
   #enqueue(write: Write): Promise<AppendResult> {
     if (this.#closed) return Promise.reject(new StoreUnavailableError('store is closed'))
+    if (this.#failure) return Promise.reject(this.#failure)
     return new Promise((resolve, reject) => {
       this.#queue.push({ write, resolve, reject })
       if (!this.#flushScheduled) {
@@ -266,11 +279,18 @@ export class SqliteStore implements DeliveryStore {
     try {
       const results = this.#commit(batch, touched)
       batch.forEach((waiter, i) => (waiter.result = results[i]!))
-    } catch {
-      // One bad write must not fail the others that shared its batch: redo each alone,
-      // so only the writes that really cannot commit are refused (with 503 at ingress).
+    } catch (error) {
       touched.clear()
       committed = []
+      if (isBusy(error)) {
+        // Another process holds the write lock (a dlq command): redoing each write alone would
+        // wait busy_timeout again per write, stalling the thread. Refuse the batch once.
+        const failure = new StoreUnavailableError(`store is locked: ${(error as Error).message}`, { cause: error })
+        for (const waiter of batch) waiter.reject(failure)
+        return
+      }
+      // One bad write must not fail the others that shared its batch: redo each alone,
+      // so only the writes that really cannot commit are refused (with 503 at ingress).
       for (const waiter of batch) {
         try {
           waiter.result = this.#commit([waiter], touched)[0]!
@@ -280,7 +300,6 @@ export class SqliteStore implements DeliveryStore {
         }
       }
     }
-    this.#writesSinceCheckpoint += committed.length
     if (!this.#asyncSync) {
       for (const waiter of committed) waiter.resolve(waiter.result!)
       this.#notify(touched)
@@ -302,19 +321,27 @@ export class SqliteStore implements DeliveryStore {
     const touched = this.#unsyncedPlugins
     this.#unsynced = []
     this.#unsyncedPlugins = new Set()
-    this.#syncing = datasync(this.#walDescriptor()).then(
+    const fail = (error: Error) => {
+      this.#failure ??= new StoreUnavailableError(`store sync failed; restart the gateway to recover: ${error.message}`, { cause: error })
+      for (const waiter of waiters) waiter.reject(this.#failure)
+    }
+    let descriptor: number
+    try {
+      descriptor = this.#walDescriptor()
+    } catch (error) {
+      fail(error as Error)
+      return
+    }
+    this.#syncing = datasync(descriptor).then(
       () => {
+        if (this.#failure) return fail(this.#failure)
         for (const waiter of waiters) waiter.resolve(waiter.result!)
         this.#notify(touched)
       },
-      (error: Error) => {
-        const failure = new StoreUnavailableError(`store sync failed: ${error.message}`, { cause: error })
-        for (const waiter of waiters) waiter.reject(failure)
-      },
+      (error: Error) => fail(error),
     )
     void this.#syncing.finally(() => {
       this.#syncing = undefined
-      this.#maybeCheckpoint()
       this.#syncWal()
     })
   }
@@ -323,24 +350,13 @@ export class SqliteStore implements DeliveryStore {
   #walDescriptor(): number {
     if (this.#walFd !== undefined && fstatSync(this.#walFd).nlink > 0) return this.#walFd
     if (this.#walFd !== undefined) closeSync(this.#walFd)
-    this.#walFd = openSync(`${this.#path}-wal`, 'r')
+    this.#walFd = openSync(this.#walPath, 'r')
     return this.#walFd
   }
 
-  /** Moves WAL frames into the database file with syncing on, so the WAL can be reused safely. */
-  #maybeCheckpoint(): void {
-    if (!this.#asyncSync || this.#closed || this.#writesSinceCheckpoint === 0) return
-    if (this.#writesSinceCheckpoint < CHECKPOINT_WRITES && Date.now() - this.#lastCheckpoint < CHECKPOINT_MS) return
-    this.#writesSinceCheckpoint = 0
-    this.#lastCheckpoint = Date.now()
-    try {
-      this.#db.exec('PRAGMA synchronous = NORMAL')
-      this.#db.exec('PRAGMA wal_checkpoint(PASSIVE)')
-    } catch {
-      // Busy (a CLI reader): the next checkpoint catches up; the WAL just grows meanwhile.
-    } finally {
-      this.#db.exec('PRAGMA synchronous = OFF')
-    }
+  /** True while an fdatasync error keeps the store from acknowledging anything. */
+  get failed(): boolean {
+    return this.#failure !== undefined
   }
 
   /** Writes `batch` in one transaction; throws (after rolling back) if any write fails. */
@@ -543,9 +559,15 @@ export class SqliteStore implements DeliveryStore {
     // Writes already queued (delivery outcomes) still land, and are synced, before the file closes.
     this.#flush()
     while (this.#syncing) await this.#syncing
+    // Writes made outside the queue (the CLI's replay and purge) are synced before close too.
+    if (this.#asyncSync && !this.#failure) {
+      try {
+        await datasync(this.#walDescriptor())
+      } catch {
+        // No WAL (nothing written): nothing to sync.
+      }
+    }
     this.#closed = true
-    // Closing checkpoints the WAL into the database file: with syncing on.
-    if (this.#asyncSync) this.#db.exec('PRAGMA synchronous = FULL')
     this.#db.close()
     if (this.#walFd !== undefined) closeSync(this.#walFd)
   }

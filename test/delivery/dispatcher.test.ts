@@ -91,3 +91,36 @@ describe('dispatcher outcomes', () => {
     await until(() => deliveredTo('good').length === 10, 3000, 'all ten to the good instance')
   })
 })
+
+describe('dispatcher and a slow store', () => {
+  it('gives back claims that land after its lane was retired by a reload', async () => {
+    const { Dispatcher } = await import('../../src/delivery/dispatcher.ts')
+    const { silentLogger } = await import('../../src/log.ts')
+    const claims: Array<(rows: unknown[]) => void> = []
+    const released: number[] = []
+    const delivered: number[] = []
+    const store = {
+      onAppended() {},
+      onReleased() {},
+      claimDue: () => new Promise((resolve) => claims.push(resolve)),
+      nextDueAt: async () => undefined,
+      release: async (id: number) => void released.push(id),
+      complete: async () => {},
+    }
+    const retry = { maxAttempts: 1, initialDelayMs: 0, maxDelayMs: 0 }
+    const lane = (name: string) => ({ id: 'a', concurrency: 2, retry, instance: { deliver: async () => void delivered.push(name.length) } })
+    const dispatcher = new Dispatcher(store as never, [lane('old')], { logger: silentLogger })
+    dispatcher.start()
+    await new Promise((r) => setTimeout(r, 10))
+    expect(claims).toHaveLength(1) // the old lane waits on its claim
+    const replaced = dispatcher.setLanes([lane('replacement')])
+    // The old lane's claim lands only now, after the reload retired it.
+    claims[0]!([{ id: 7, plugin: 'a', attempts: 0, event: { id: 'e', command: 'X', sdkAppId: '1', receivedAt: 0, body: '{}' } }])
+    for (const later of claims.slice(1)) later([])
+    await replaced
+    await new Promise((r) => setTimeout(r, 20))
+    expect(released).toEqual([7])
+    expect(delivered).toEqual([])
+    await dispatcher.stop(100)
+  })
+})
