@@ -29,7 +29,7 @@ const configPath = writeGatewayConfig(`plugins:
     options: { url: "http://127.0.0.1:${deadPort}/sync", timeoutMs: 2000 }
     retry: { maxAttempts: 1000, initialDelayMs: 200, maxDelayMs: 5000 }
 routes: [{ match: Live.CallbackAfterDestroyRoom, to: [crm] }]
-`)
+${process.env.DEDUP_WINDOW ? `dedupWindowSeconds: ${process.env.DEDUP_WINDOW}\n` : ''}`)
 const dir = dirname(configPath)
 
 const gateway = await spawnWithPort([process.execPath, 'src/main.ts', '--config', configPath], /"url":"http:\/\/[^:]+:(\d+)/)
