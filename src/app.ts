@@ -177,7 +177,8 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
       gatewayMetrics.observeCallback(outcome)
       logCallback(logger, outcome)
     },
-    isReady: () => ready,
+    // A store that can no longer commit makes the instance unready, so a load balancer moves on.
+    isReady: () => ready && !store.failed,
   })
 
   const retentionMs = () => current.config.store.retentionDays * 24 * HOUR_MS

@@ -63,6 +63,8 @@ export interface ClaimOptions {
 
 export interface DeliveryStore {
   readonly kind: string
+  /** True once the store cannot acknowledge anything until a restart (an fsync failed). */
+  readonly failed: boolean
   /** Durable when the promise resolves; rejects with StoreUnavailableError when not stored. */
   append(event: NewEvent): Promise<AppendResult>
   /** Due deliveries for one plugin instance, not already claimed. */

@@ -324,4 +324,11 @@ describe('health', () => {
     await gw.close()
     expect((await gw.app.handle(new Request('http://localhost/readyz'))).status).toBe(503)
   })
+
+  it('/readyz answers 503 once the store has failed (an fsync error)', async () => {
+    gw = await makeGateway(recordingConfig())
+    expect((await gw.app.handle(new Request('http://localhost/readyz'))).status).toBe(200)
+    Object.defineProperty(gw.store, 'failed', { get: () => true })
+    expect((await gw.app.handle(new Request('http://localhost/readyz'))).status).toBe(503)
+  })
 })
