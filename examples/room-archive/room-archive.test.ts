@@ -1,7 +1,7 @@
 import { describe, it, expect, afterEach } from 'bun:test'
 import { rm } from 'node:fs/promises'
 import { PermanentError, RetryLater } from '../../src/plugin.ts'
-import { setupPlugin, sampleEvent, type HarnessResult } from '../../test/helpers/plugin-harness.ts'
+import { failure, setupPlugin, sampleEvent, type HarnessResult } from '../../test/helpers/plugin-harness.ts'
 import { startSink, type Sink } from '../../test/helpers/sinks.ts'
 import roomArchive, { toArchiveRecord } from './room-archive.ts'
 
@@ -19,15 +19,6 @@ async function startWith(respond?: Sink['respond']): Promise<{ target: Sink; har
   const harness = await setupPlugin(roomArchive, { baseUrl: `${target.url}/api/`, apiKey: API_KEY })
   cleanups.push(() => rm(harness.dataDir, { recursive: true, force: true }))
   return { target, harness }
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise
-  } catch (error) {
-    return error as Error
-  }
-  throw new Error('expected deliver to throw')
 }
 
 const fullDestroy = sampleEvent({

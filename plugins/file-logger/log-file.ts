@@ -4,19 +4,9 @@
  */
 import { mkdir, open, stat, type FileHandle } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { utcDate } from './rotation.ts'
+import { exists, utcDate } from './rotation.ts'
 
 const NEWLINE = 0x0a
-
-async function fileExists(path: string): Promise<boolean> {
-  try {
-    await stat(path)
-    return true
-  } catch (error) {
-    if ((error as { code?: unknown }).code === 'ENOENT') return false
-    throw error
-  }
-}
 
 /**
  * fsyncs a folder so a file created or renamed in it survives power loss: fdatasync on the
@@ -69,7 +59,7 @@ export class LogFile {
   async open(): Promise<FileHandle> {
     if (this.#handle) return this.#handle
     await mkdir(dirname(this.path), { recursive: true })
-    const existed = await fileExists(this.path)
+    const existed = await exists(this.path)
     // 'a+': every write appends, and the last byte can still be read back.
     const handle = await open(this.path, 'a+')
     try {

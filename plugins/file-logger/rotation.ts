@@ -10,7 +10,8 @@ export function utcDate(time: Date | number): string {
   return new Date(time).toISOString().slice(0, 10)
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Whether `path` exists; errors other than ENOENT are thrown. */
+export async function exists(path: string): Promise<boolean> {
   try {
     await stat(path)
     return true

@@ -2,7 +2,7 @@ import { describe, it, expect, afterEach } from 'bun:test'
 import { createHmac } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import { PermanentError, RetryLater } from '../../src/plugin.ts'
-import { setupPlugin, sampleEvent, type HarnessResult } from '../../test/helpers/plugin-harness.ts'
+import { failure, setupPlugin, sampleEvent, type HarnessResult } from '../../test/helpers/plugin-harness.ts'
 import { startSink, type Sink } from '../../test/helpers/sinks.ts'
 import httpSync from './index.ts'
 
@@ -30,15 +30,6 @@ async function start(options: Record<string, unknown>): Promise<HarnessResult> {
   const harness = await setupPlugin(httpSync, options)
   cleanups.push(() => rm(harness.dataDir, { recursive: true, force: true }))
   return harness
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise
-  } catch (error) {
-    return error as Error
-  }
-  throw new Error('expected deliver to throw')
 }
 
 async function failureFor(response: () => Response): Promise<Error> {

@@ -2,7 +2,7 @@ import { describe, it, expect, afterEach } from 'bun:test'
 import { rm } from 'node:fs/promises'
 import { PermanentError, RetryLater } from '../../src/plugin.ts'
 import type { GatewayEvent } from '../../src/plugin.ts'
-import { setupPlugin, sampleEvent, type HarnessResult } from '../../test/helpers/plugin-harness.ts'
+import { failure, setupPlugin, sampleEvent, type HarnessResult } from '../../test/helpers/plugin-harness.ts'
 import { startSink, type Sink } from '../../test/helpers/sinks.ts'
 import slackNotifier from './index.ts'
 
@@ -31,15 +31,6 @@ async function postedText(event: GatewayEvent, options: Record<string, unknown> 
   const { instance } = await start({ webhookUrl: target.url + SECRET_PATH, ...options })
   await instance.deliver(event)
   return target.requests[0].json().text
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise
-  } catch (error) {
-    return error as Error
-  }
-  throw new Error('expected deliver to throw')
 }
 
 describe('slack-notifier messages', () => {

@@ -67,3 +67,13 @@ export function sampleEvent(overrides: Partial<GatewayEvent> = {}): GatewayEvent
     ...overrides,
   }
 }
+
+/** The error `promise` rejects with; fails the test if it resolves. */
+export async function failure(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise
+  } catch (error) {
+    return error as Error
+  }
+  throw new Error('expected deliver to throw')
+}
