@@ -2,7 +2,7 @@
  * The open log file: appends bytes, optionally fdatasync'd, and tracks the size and the
  * UTC date of the contents so the plugin can decide when to rotate.
  */
-import { mkdir, open, stat, type FileHandle } from 'node:fs/promises'
+import { mkdir, open, type FileHandle } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { exists, utcDate } from './rotation.ts'
 
