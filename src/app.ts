@@ -7,6 +7,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { loadConfig, type LoadedConfig } from './config/load.ts'
 import type { GatewayConfig } from './config/schema.ts'
 import { Dispatcher, type LaneSpec } from './delivery/dispatcher.ts'
+import { PgStore } from './delivery/pg-store.ts'
 import { SqliteStore } from './delivery/sqlite-store.ts'
 import type { DeliveryStore } from './delivery/store.ts'
 import { ConfigError, GatewayError } from './errors.ts'
@@ -64,12 +65,12 @@ export function storePath(loaded: LoadedConfig): string {
   return path === ':memory:' || isAbsolute(path) ? path : resolve(loaded.configDir, path)
 }
 
-function openStore(loaded: LoadedConfig): DeliveryStore {
+/** The configured store: PostgreSQL when `store.url` is set, else the embedded SQLite file. */
+export async function openStore(loaded: LoadedConfig, options: { listen?: boolean } = {}): Promise<DeliveryStore> {
   const { store } = loaded.config
-  if (store.url) {
-    throw new GatewayError('store.url (PostgreSQL) is not supported by this version yet; remove it to use the embedded SQLite store', 'STORE_UNSUPPORTED', 2)
-  }
-  return new SqliteStore({ path: storePath(loaded), sync: store.sync, dedupWindowMs: loaded.config.dedupWindowSeconds * 1000 })
+  const dedupWindowMs = loaded.config.dedupWindowSeconds * 1000
+  if (store.url) return PgStore.open({ url: store.url, dedupWindowMs, leaseMs: store.leaseSeconds * 1000, listen: options.listen })
+  return new SqliteStore({ path: storePath(loaded), sync: store.sync, dedupWindowMs })
 }
 
 function stateFor(config: GatewayConfig, running: RunningPlugin[]): IngressState {
@@ -138,7 +139,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
   const logOptions: LoggerOptions = { level: isLogLevel(loaded.config.log.level) ? loaded.config.log.level : 'info', secrets, write: options.write }
   const logger = createLogger(logOptions)
 
-  const store = openStore(loaded)
+  const store = await openStore(loaded)
   const abort = new AbortController()
   const storeFile = storePath(loaded)
   const dataDir = storeFile === ':memory:' ? join(loaded.configDir, 'data', 'plugins') : join(dirname(storeFile), 'plugins')

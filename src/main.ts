@@ -5,6 +5,7 @@
 import { dlqCommand } from './cli/dlq.ts'
 import { sendCommand } from './cli/send.ts'
 import { serveCommand } from './cli/serve.ts'
+import { statsCommand } from './cli/stats.ts'
 import { validateCommand } from './cli/validate.ts'
 import { ConfigError, GatewayError } from './errors.ts'
 import { flushLogs } from './log.ts'
@@ -13,13 +14,15 @@ const USAGE = `usage:
   bun src/main.ts [serve] --config FILE [--env NAME]
   bun src/main.ts validate --config FILE [--env NAME]
   bun src/main.ts send --url URL [--command CMD] [--file body.json] [--token T] [--sdk-app-id ID | --config FILE]
-  bun src/main.ts dlq list|replay|purge --config FILE [ID | --all] [--plugin ID] [--json]`
+  bun src/main.ts dlq list|replay|purge --config FILE [ID | --all] [--plugin ID] [--json]
+  bun src/main.ts stats --config FILE [--json]`
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   serve: serveCommand,
   validate: validateCommand,
   send: sendCommand,
   dlq: dlqCommand,
+  stats: statsCommand,
 }
 
 async function main(argv: string[]): Promise<number> {

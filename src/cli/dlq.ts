@@ -1,8 +1,6 @@
-/** `dlq list | replay ID | replay --all [--plugin P] | purge`: dead letters, against the store while the server runs. */
-import { storePath } from '../app.ts'
+/** `dlq list | replay ID | replay --all [--plugin P] | purge`: dead letters, against the store (SQLite or PostgreSQL) while servers run. */
+import { openStore } from '../app.ts'
 import { loadConfig } from '../config/load.ts'
-import { SqliteStore } from '../delivery/sqlite-store.ts'
-import { GatewayError } from '../errors.ts'
 import { CONFIG_OPTIONS, parse, requireConfig, UsageError } from './args.ts'
 
 export async function dlqCommand(args: string[]): Promise<number> {
@@ -15,8 +13,8 @@ export async function dlqCommand(args: string[]): Promise<number> {
   const [action, idText] = positionals
   if (!action || !['list', 'replay', 'purge'].includes(action)) throw new UsageError('usage: dlq list | replay ID | replay --all [--plugin P] | purge [ID | --all] [--plugin P]')
   const loaded = await loadConfig({ path: requireConfig(values), environment: values.env })
-  if (loaded.config.store.url) throw new GatewayError('dlq against PostgreSQL is not supported by this version yet', 'STORE_UNSUPPORTED', 2)
-  const store = new SqliteStore({ path: storePath(loaded), sync: loaded.config.store.sync })
+  // The same store the server uses: the SQLite file, or PostgreSQL from any machine with the URL.
+  const store = await openStore(loaded, { listen: false })
   try {
     if (action === 'list') {
       const dead = await store.listDead(values.plugin)

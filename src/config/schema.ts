@@ -62,6 +62,8 @@ export const StoreConfig = t.Object(
     sync: t.Union([t.Literal('full'), t.Literal('normal')], { default: 'full' }),
     /** PostgreSQL URL for a store shared by several instances. */
     url: t.Optional(t.String({ pattern: '^postgres(ql)?://' })),
+    /** PostgreSQL: a claimed delivery's lease; an instance that dies loses its claims after this long. @default 30 */
+    leaseSeconds: t.Integer({ minimum: 1, default: 30 }),
   },
   { ...closed, default: {} },
 )

@@ -93,8 +93,10 @@ class Lane {
       const slots = this.dispatcher.busy() ? 1 : this.spec.concurrency
       while (this.inFlight < slots && this.#buffer.length > 0) this.#start(this.#buffer.shift()!)
       if (this.inFlight >= slots) return
-      const limit = ordered ? 1 : Math.min(256, this.spec.concurrency * 4)
-      const claimed = await store.claimDue(this.spec.id, { now: Date.now(), limit, ordered })
+      // A shared queue is claimed only for free slots: a prefetched claim would hold a lease
+      // that another instance could be using.
+      const limit = ordered ? 1 : store.shared ? slots - this.inFlight : Math.min(256, this.spec.concurrency * 4)
+      const claimed = await store.claimDue(this.spec.id, { now: Date.now(), limit, ordered, concurrency: this.spec.concurrency })
       if (this.dispatcher.stopping || this.retired) {
         // Retired or stopped while the claim was under way: give the claims back, or they
         // would be held by a lane that never starts them.

@@ -52,6 +52,8 @@ export interface QueueStats {
   dead: number
   /** Unix ms of the oldest pending delivery's event. */
   oldestPendingAt?: number
+  /** Deliveries claimed by some instance right now (PostgreSQL: live leases). */
+  inFlight?: number
 }
 
 export interface ClaimOptions {
@@ -59,10 +61,20 @@ export interface ClaimOptions {
   limit: number
   /** Only the oldest pending delivery, and only when it is due: keeps arrival order. */
   ordered?: boolean
+  /**
+   * The instance's concurrency. A shared store counts every instance's live claims against it,
+   * so the limit holds across the cluster.
+   */
+  concurrency?: number
 }
 
 export interface DeliveryStore {
   readonly kind: string
+  /**
+   * True when other processes claim from the same queues (PostgreSQL): the dispatcher then
+   * claims only what it can start now, instead of prefetching.
+   */
+  readonly shared?: boolean
   /** True once the store cannot acknowledge anything until a restart (an fsync failed). */
   readonly failed: boolean
   /** Durable when the promise resolves; rejects with StoreUnavailableError when not stored. */

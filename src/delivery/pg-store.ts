@@ -1,0 +1,597 @@
+/**
+ * The shared store: PostgreSQL through the `postgres` package (Bun, Deno and Node), for several
+ * gateway instances behind one load balancer. Same contract as the SQLite store (DESIGN §6):
+ *
+ * - **Ack after commit, group commit.** Writes queue up; one transaction at a time carries all
+ *   that gathered meanwhile (events, deliveries, outcomes, multi-row through `unnest`). A
+ *   request's promise resolves after that COMMIT returned, which PostgreSQL makes durable.
+ * - **Dedup by a unique constraint.** Each dedup key is claimed with `INSERT … ON CONFLICT DO
+ *   UPDATE … WHERE expired` in the event's own transaction. A concurrent copy at another
+ *   instance blocks on the key until the first commits (then it is a duplicate) or rolls back
+ *   (then it is stored): no read-then-write race, and never "duplicate" for a lost first copy.
+ * - **Leases.** A delivery is claimed with `FOR UPDATE SKIP LOCKED` plus a lease (owner, expiry
+ *   on the database clock). Live instances renew their leases; a dead instance's leases expire
+ *   and any other instance takes the deliveries over. Outcomes only apply while the lease is
+ *   still held, so a late attempt of a lost lease cannot overwrite the new owner's state.
+ * - **Concurrency across the cluster.** Claims for one plugin instance are serialised by a
+ *   transaction-scoped advisory lock, and take only `concurrency − live leases` rows: the
+ *   instance's `concurrency` is a cluster-wide limit. With concurrency 1 only the head of the
+ *   queue is ever leased, so arrival order holds across instances too.
+ * - **Prompt wake-ups.** Each commit that adds work sends NOTIFY; every instance LISTENs and
+ *   pumps the lanes named in it. The dispatcher's heartbeat catches anything missed.
+ * - **Migrations** are versioned and run under an advisory lock, so instances may start together.
+ */
+import postgres from 'postgres'
+import { GatewayError, StoreUnavailableError } from '../errors.ts'
+import type { AppendResult, ClaimedDelivery, ClaimOptions, DeadLetter, DeliveryStore, NewEvent, QueueStats } from './store.ts'
+
+export interface PgStoreOptions {
+  /** postgres://user:password@host:port/database[?search_path=schema] */
+  url: string
+  /** Same dedup key within this window is a duplicate; 0 turns dedup off. @default 0 */
+  dedupWindowMs?: number
+  /** How long a claim is held without renewal before another instance may take it. @default 30000 */
+  leaseMs?: number
+  /** Pool size. @default 8 */
+  maxConnections?: number
+  /** LISTEN for other instances' new work (the server); the CLI does not need it. @default true */
+  listen?: boolean
+}
+
+/** Database time in ms: leases are compared on one clock, whatever the instances' clocks say. */
+const DB_NOW = `(extract(epoch from clock_timestamp()) * 1000)::int8`
+
+const MIGRATIONS: Array<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE gateway_events (
+  seq bigserial PRIMARY KEY,
+  id text NOT NULL,
+  command text NOT NULL,
+  sdk_app_id text NOT NULL,
+  received_at int8 NOT NULL,
+  client_ip text,
+  opt_platform text,
+  body text NOT NULL,
+  dedup_key text
+);
+CREATE INDEX gateway_events_received ON gateway_events (received_at);
+CREATE TABLE gateway_dedup (
+  key text PRIMARY KEY,
+  received_at int8 NOT NULL
+);
+CREATE TABLE gateway_deliveries (
+  id bigserial PRIMARY KEY,
+  event_seq int8 NOT NULL REFERENCES gateway_events (seq) ON DELETE CASCADE,
+  plugin text NOT NULL,
+  status text NOT NULL DEFAULT 'pending',
+  attempts int NOT NULL DEFAULT 0,
+  next_at int8 NOT NULL,
+  lease_owner text,
+  lease_until int8,
+  first_error text,
+  last_error text,
+  updated_at int8 NOT NULL
+);
+CREATE INDEX gateway_deliveries_due ON gateway_deliveries (plugin, next_at, id) WHERE status = 'pending';
+CREATE INDEX gateway_deliveries_leased ON gateway_deliveries (plugin, lease_until) WHERE lease_owner IS NOT NULL;
+CREATE INDEX gateway_deliveries_event ON gateway_deliveries (event_seq);
+CREATE INDEX gateway_deliveries_dead ON gateway_deliveries (plugin, id) WHERE status = 'dead';
+`,
+  },
+]
+
+const MAX_ERROR_TEXT = 2000
+/** Rows per claim at most, whatever the caller asks. */
+const MAX_CLAIM = 256
+
+type Outcome =
+  | { kind: 'complete'; id: number }
+  | { kind: 'retry'; id: number; nextAt: number; error: string }
+  | { kind: 'bury'; id: number; error: string }
+
+interface Waiter {
+  write: { kind: 'event'; event: NewEvent } | Outcome
+  resolve: (result: AppendResult) => void
+  reject: (error: Error) => void
+}
+
+type Sql = postgres.Sql<Record<string, never>>
+type Tx = postgres.TransactionSql<Record<string, never>>
+
+function clip(text: string): string {
+  return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}…` : text
+}
+
+/** A connection-level failure (the server is gone), as opposed to one bad row. */
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: string })?.code ?? ''
+  return /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|CONNECT_TIMEOUT|CONNECTION_CLOSED|CONNECTION_ENDED|CONNECTION_DESTROYED|EPIPE|57P0[123]|08)/.test(code)
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return 'postgres://…'
+  }
+}
+
+export class PgStore implements DeliveryStore {
+  readonly kind = 'postgres'
+  /** Queues are shared with other instances: claim only what can start now. */
+  readonly shared = true
+  readonly failed = false
+  #sql: Sql
+  #owner = crypto.randomUUID()
+  #schema = ''
+  #channel = ''
+  #dedupWindowMs: number
+  #leaseMs: number
+  #queue: Waiter[] = []
+  #flushScheduled = false
+  #flushing: Promise<void> | undefined
+  #closed = false
+  #listeners: Array<(plugins: Set<string>) => void> = []
+  #releaseListeners: Array<(plugin: string) => void> = []
+  /** Delivery id → plugin, for every lease this instance holds (renewed on a timer). */
+  #claimed = new Map<number, string>()
+  #renewTimer: ReturnType<typeof setInterval> | undefined
+  #unlisten: (() => Promise<void>) | undefined
+
+  private constructor(sql: Sql, options: PgStoreOptions) {
+    this.#sql = sql
+    this.#dedupWindowMs = options.dedupWindowMs ?? 0
+    this.#leaseMs = options.leaseMs ?? 30_000
+  }
+
+  /** Connects, migrates (under an advisory lock) and starts listening; throws a clear error if the server is unreachable. */
+  static async open(options: PgStoreOptions): Promise<PgStore> {
+    const sql = postgres(options.url, {
+      max: options.maxConnections ?? 8,
+      onnotice: () => {},
+      connect_timeout: 10,
+      // Errors must not echo the URL (it may hold a password): postgres.js never does.
+      connection: { application_name: 'tencent-callback-gateway' },
+    }) as unknown as Sql
+    const store = new PgStore(sql, options)
+    try {
+      await store.#migrate()
+      if (options.listen !== false) {
+        const listening = await sql.listen(store.#channel, (payload) => store.#onNotify(payload))
+        store.#unlisten = listening.unlisten
+      }
+    } catch (error) {
+      await sql.end({ timeout: 1 }).catch(() => {})
+      if (error instanceof GatewayError) throw error
+      throw new GatewayError(`cannot open the PostgreSQL store at ${redactUrl(options.url)}: ${(error as Error).message}`, 'STORE_OPEN', 1, { cause: error })
+    }
+    store.#renewTimer = setInterval(() => void store.#renewLeases(), Math.max(250, Math.floor(store.#leaseMs / 3)))
+    ;(store.#renewTimer as { unref?: () => void }).unref?.()
+    return store
+  }
+
+  async #migrate(): Promise<void> {
+    const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version
+    await this.#sql.begin(async (tx) => {
+      // One migrator per database at a time; the others wait here, then find nothing to do.
+      await tx`SELECT pg_advisory_xact_lock(hashtext('tencent-callback-gateway:migrate'))`
+      let [{ schema }] = (await tx`SELECT current_schema() AS schema`) as unknown as [{ schema: string | null }]
+      if (!schema) {
+        // search_path names a schema that does not exist yet: create the first one it names.
+        const [{ search_path: path }] = (await tx`SHOW search_path`) as unknown as [{ search_path: string }]
+        const first = path.split(',')[0]!.trim().replace(/^"(.*)"$/, '$1')
+        if (!first || first === '$user') throw new GatewayError('PostgreSQL search_path names no schema the store can use', 'STORE_OPEN', 1)
+        await tx`CREATE SCHEMA IF NOT EXISTS ${tx(first)}`
+        ;[{ schema }] = (await tx`SELECT current_schema() AS schema`) as unknown as [{ schema: string }]
+      }
+      this.#schema = schema!
+      await tx`CREATE TABLE IF NOT EXISTS gateway_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`
+      const done = new Set(((await tx`SELECT version FROM gateway_migrations`) as unknown as Array<{ version: number }>).map((r) => r.version))
+      const newest = Math.max(0, ...done)
+      if (newest > latest) {
+        throw new GatewayError(`PostgreSQL schema "${schema}" holds store migration ${newest}; this version knows up to ${latest}. Run the newer version, or use another schema.`, 'STORE_SCHEMA', 1)
+      }
+      for (const migration of MIGRATIONS) {
+        if (done.has(migration.version)) continue
+        await tx.unsafe(migration.sql)
+        await tx`INSERT INTO gateway_migrations (version) VALUES (${migration.version})`
+      }
+    })
+    // Channel names are per database: one per schema keeps separate gateways (and tests) apart.
+    this.#channel = `gateway_work_${(await this.#hash(this.#schema)).slice(0, 16)}`
+  }
+
+  async #hash(text: string): Promise<string> {
+    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))
+    return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')
+  }
+
+  #onNotify(payload: string): void {
+    const [owner, list] = payload.split('|')
+    // Our own commits already woke our lanes.
+    if (owner === this.#owner || !list) return
+    const plugins = new Set(list.split(','))
+    for (const listener of this.#listeners) listener(plugins)
+    for (const plugin of plugins) for (const listener of this.#releaseListeners) listener(plugin)
+  }
+
+  onAppended(listener: (plugins: Set<string>) => void): void {
+    this.#listeners.push(listener)
+  }
+
+  onReleased(listener: (plugin: string) => void): void {
+    this.#releaseListeners.push(listener)
+  }
+
+  append(event: NewEvent): Promise<AppendResult> {
+    return this.#enqueue({ kind: 'event', event })
+  }
+
+  #enqueue(write: Waiter['write']): Promise<AppendResult> {
+    if (this.#closed) return Promise.reject(new StoreUnavailableError('store is closed'))
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ write, resolve, reject })
+      this.#scheduleFlush()
+    })
+  }
+
+  /** One transaction at a time; what arrives meanwhile gathers and goes in the next. */
+  #scheduleFlush(): void {
+    if (this.#flushScheduled || this.#flushing || this.#queue.length === 0) return
+    this.#flushScheduled = true
+    setImmediate(() => {
+      this.#flushScheduled = false
+      const batch = this.#queue
+      this.#queue = []
+      this.#flushing = this.#flush(batch).finally(() => {
+        this.#flushing = undefined
+        this.#scheduleFlush()
+      })
+    })
+  }
+
+  async #flush(batch: Waiter[]): Promise<void> {
+    const touched = new Set<string>()
+    try {
+      const results = await this.#sql.begin((tx) => this.#commit(tx, batch, touched))
+      batch.forEach((waiter, i) => waiter.resolve(results[i]!))
+      this.#notifyLocal(touched)
+      return
+    } catch (error) {
+      if (isConnectionError(error) || batch.length === 1) {
+        const failure = new StoreUnavailableError(`store commit failed: ${(error as Error).message}`, { cause: error })
+        for (const waiter of batch) waiter.reject(failure)
+        return
+      }
+    }
+    // One bad write must not fail the others that shared its batch: redo each alone.
+    for (const waiter of batch) {
+      const alone = new Set<string>()
+      try {
+        const [result] = await this.#sql.begin((tx) => this.#commit(tx, [waiter], alone))
+        waiter.resolve(result!)
+        for (const plugin of alone) touched.add(plugin)
+      } catch (error) {
+        waiter.reject(new StoreUnavailableError(`store commit failed: ${(error as Error).message}`, { cause: error }))
+      }
+    }
+    this.#notifyLocal(touched)
+  }
+
+  #notifyLocal(touched: Set<string>): void {
+    if (touched.size) for (const listener of this.#listeners) listener(touched)
+  }
+
+  /** Writes a batch in the open transaction `tx`; returns one result per waiter. */
+  async #commit(tx: Tx, batch: Waiter[], touched: Set<string>): Promise<AppendResult[]> {
+    const results: AppendResult[] = new Array(batch.length).fill('stored')
+    // Events: within the batch, a repeated key is the same callback twice: the later copies
+    // share the first copy's fate (duplicate if it is stored, failed if it fails).
+    const firstByKey = new Map<string, number>()
+    const events: Array<{ index: number; event: NewEvent }> = []
+    const keyed: Array<{ index: number; key: string; at: number }> = []
+    batch.forEach((waiter, index) => {
+      if (waiter.write.kind !== 'event') return
+      const event = waiter.write.event
+      const key = this.#dedupWindowMs > 0 ? event.dedupKey : undefined
+      if (key === undefined) return void events.push({ index, event })
+      if (firstByKey.has(key)) return void (results[index] = 'duplicate')
+      firstByKey.set(key, index)
+      keyed.push({ index, key, at: event.receivedAt })
+    })
+    if (keyed.length > 0) {
+      // The unique key decides: a row comes back only for a key that is new, or whose earlier
+      // holder left the window (then the key is taken over).
+      const fresh = (await tx`
+        INSERT INTO gateway_dedup (key, received_at)
+        SELECT * FROM unnest(${keyed.map((k) => k.key)}::text[], ${keyed.map((k) => k.at)}::int8[])
+        ON CONFLICT (key) DO UPDATE SET received_at = EXCLUDED.received_at
+        WHERE gateway_dedup.received_at <= EXCLUDED.received_at - ${this.#dedupWindowMs}
+        RETURNING key`) as unknown as Array<{ key: string }>
+      const isFresh = new Set(fresh.map((row) => row.key))
+      for (const k of keyed) {
+        const waiter = batch[k.index]!
+        if (isFresh.has(k.key)) events.push({ index: k.index, event: (waiter.write as { event: NewEvent }).event })
+        else results[k.index] = 'duplicate'
+      }
+    }
+    if (events.length > 0) {
+      const e = events.map((x) => x.event)
+      const rows = (await tx`
+        INSERT INTO gateway_events (id, command, sdk_app_id, received_at, client_ip, opt_platform, body, dedup_key)
+        SELECT * FROM unnest(
+          ${e.map((x) => x.id)}::text[], ${e.map((x) => x.command)}::text[], ${e.map((x) => x.sdkAppId)}::text[],
+          ${e.map((x) => x.receivedAt)}::int8[], ${e.map((x) => x.clientIp ?? null)}::text[], ${e.map((x) => x.optPlatform ?? null)}::text[],
+          ${e.map((x) => x.body)}::text[], ${e.map((x) => x.dedupKey ?? null)}::text[])
+        RETURNING seq, id`) as unknown as Array<{ seq: string; id: string }>
+      const seqById = new Map(rows.map((row) => [row.id, row.seq]))
+      const seqs: string[] = []
+      const plugins: string[] = []
+      const times: number[] = []
+      for (const event of e) {
+        for (const plugin of event.targets) {
+          seqs.push(seqById.get(event.id)!)
+          plugins.push(plugin)
+          times.push(event.receivedAt)
+          touched.add(plugin)
+        }
+      }
+      if (seqs.length > 0) {
+        await tx`
+          INSERT INTO gateway_deliveries (event_seq, plugin, next_at, updated_at)
+          SELECT s, p, t, t FROM unnest(${seqs}::int8[], ${plugins}::text[], ${times}::int8[]) AS u(s, p, t)`
+      }
+    }
+    const outcomes = batch.map((w) => w.write).filter((w): w is Outcome => w.kind !== 'event')
+    if (outcomes.length > 0) await this.#writeOutcomes(tx, outcomes, touched)
+    if (touched.size > 0) await tx`SELECT pg_notify(${this.#channel}, ${`${this.#owner}|${[...touched].join(',')}`})`
+    return results
+  }
+
+  /** Outcomes apply only while this instance still holds the lease. */
+  async #writeOutcomes(tx: Tx, outcomes: Outcome[], touched: Set<string>): Promise<void> {
+    const now = Date.now()
+    const done = outcomes.filter((o) => o.kind === 'complete').map((o) => o.id)
+    const retry = outcomes.filter((o): o is Extract<Outcome, { kind: 'retry' }> => o.kind === 'retry')
+    const bury = outcomes.filter((o): o is Extract<Outcome, { kind: 'bury' }> => o.kind === 'bury')
+    const changed: Array<{ plugin: string }> = []
+    if (done.length > 0) {
+      changed.push(
+        ...((await tx`
+          UPDATE gateway_deliveries d SET status = 'done', attempts = attempts + 1, lease_owner = NULL, lease_until = NULL, updated_at = ${now}
+          WHERE d.id = ANY(${done}::int8[]) AND d.lease_owner = ${this.#owner}
+          RETURNING plugin`) as unknown as Array<{ plugin: string }>),
+      )
+    }
+    if (retry.length > 0) {
+      changed.push(
+        ...((await tx`
+          UPDATE gateway_deliveries d SET attempts = d.attempts + 1, next_at = u.next_at, first_error = COALESCE(d.first_error, u.error),
+            last_error = u.error, lease_owner = NULL, lease_until = NULL, updated_at = ${now}
+          FROM unnest(${retry.map((r) => r.id)}::int8[], ${retry.map((r) => r.nextAt)}::int8[], ${retry.map((r) => r.error)}::text[]) AS u(id, next_at, error)
+          WHERE d.id = u.id AND d.lease_owner = ${this.#owner}
+          RETURNING d.plugin`) as unknown as Array<{ plugin: string }>),
+      )
+    }
+    if (bury.length > 0) {
+      changed.push(
+        ...((await tx`
+          UPDATE gateway_deliveries d SET status = 'dead', attempts = d.attempts + 1, first_error = COALESCE(d.first_error, u.error),
+            last_error = u.error, lease_owner = NULL, lease_until = NULL, updated_at = ${now}
+          FROM unnest(${bury.map((r) => r.id)}::int8[], ${bury.map((r) => r.error)}::text[]) AS u(id, error)
+          WHERE d.id = u.id AND d.lease_owner = ${this.#owner}
+          RETURNING d.plugin`) as unknown as Array<{ plugin: string }>),
+      )
+    }
+    // A lane elsewhere may wait on exactly this queue (its ordered head, or free concurrency).
+    for (const row of changed) touched.add(row.plugin)
+  }
+
+  #toClaimed(row: Record<string, unknown>): ClaimedDelivery {
+    return {
+      id: Number(row.id),
+      plugin: String(row.plugin),
+      attempts: Number(row.attempts),
+      event: {
+        id: String(row.event_id),
+        command: String(row.command),
+        sdkAppId: String(row.sdk_app_id),
+        receivedAt: Number(row.received_at),
+        clientIp: (row.client_ip as string | null) ?? undefined,
+        optPlatform: (row.opt_platform as string | null) ?? undefined,
+        body: String(row.body),
+      },
+    }
+  }
+
+  async claimDue(plugin: string, { now, limit, ordered, concurrency }: ClaimOptions): Promise<ClaimedDelivery[]> {
+    if (this.#closed || limit <= 0) return []
+    const rows = await this.#sql.begin(async (tx) => {
+      // Claimers of one queue take turns, so "concurrency minus live leases" is exact.
+      await tx`SELECT pg_advisory_xact_lock(hashtext(${`tencent-callback-gateway:claim:${this.#schema}:${plugin}`}))`
+      let take = Math.min(limit, MAX_CLAIM)
+      if (ordered || concurrency !== undefined) {
+        const [{ leased }] = (await tx`
+          SELECT count(*)::int AS leased FROM gateway_deliveries
+          WHERE plugin = ${plugin} AND lease_owner IS NOT NULL AND status = 'pending' AND lease_until >= ${tx.unsafe(DB_NOW)}`) as unknown as [{ leased: number }]
+        take = Math.min(take, (ordered ? 1 : concurrency!) - leased)
+        if (take <= 0) return []
+      }
+      if (ordered) {
+        // Only the head of the queue, and only when it is due and nobody holds it.
+        return (await tx`
+          WITH head AS (
+            SELECT id FROM gateway_deliveries WHERE plugin = ${plugin} AND status = 'pending' ORDER BY id LIMIT 1
+          ), leased AS (
+            UPDATE gateway_deliveries d SET lease_owner = ${this.#owner}, lease_until = ${tx.unsafe(DB_NOW)} + ${this.#leaseMs}
+            FROM head WHERE d.id = head.id AND d.next_at <= ${now} AND (d.lease_until IS NULL OR d.lease_until < ${tx.unsafe(DB_NOW)})
+            RETURNING d.id, d.plugin, d.attempts, d.next_at, d.event_seq
+          )
+          SELECT l.id, l.plugin, l.attempts, e.id AS event_id, e.command, e.sdk_app_id, e.received_at, e.client_ip, e.opt_platform, e.body
+          FROM leased l JOIN gateway_events e ON e.seq = l.event_seq`) as unknown as Record<string, unknown>[]
+      }
+      return (await tx`
+        WITH due AS (
+          SELECT id FROM gateway_deliveries
+          WHERE plugin = ${plugin} AND status = 'pending' AND next_at <= ${now}
+            AND (lease_until IS NULL OR lease_until < ${tx.unsafe(DB_NOW)})
+          ORDER BY next_at, id LIMIT ${take}
+          FOR UPDATE SKIP LOCKED
+        ), leased AS (
+          UPDATE gateway_deliveries d SET lease_owner = ${this.#owner}, lease_until = ${tx.unsafe(DB_NOW)} + ${this.#leaseMs}
+          FROM due WHERE d.id = due.id
+          RETURNING d.id, d.plugin, d.attempts, d.next_at, d.event_seq
+        )
+        SELECT l.id, l.plugin, l.attempts, e.id AS event_id, e.command, e.sdk_app_id, e.received_at, e.client_ip, e.opt_platform, e.body
+        FROM leased l JOIN gateway_events e ON e.seq = l.event_seq
+        ORDER BY l.next_at, l.id`) as unknown as Record<string, unknown>[]
+    })
+    const claimed = rows.map((row) => this.#toClaimed(row))
+    for (const delivery of claimed) this.#claimed.set(delivery.id, plugin)
+    return claimed
+  }
+
+  /** Keeps this instance's leases alive while their attempts run. */
+  async #renewLeases(): Promise<void> {
+    if (this.#closed || this.#claimed.size === 0) return
+    try {
+      await this.#sql`
+        UPDATE gateway_deliveries SET lease_until = ${this.#sql.unsafe(DB_NOW)} + ${this.#leaseMs}
+        WHERE id = ANY(${[...this.#claimed.keys()]}::int8[]) AND lease_owner = ${this.#owner}`
+    } catch {
+      // The next renewal tries again; a lease that expires meanwhile is at worst delivered twice.
+    }
+  }
+
+  async nextDueAt(plugin: string, after: number): Promise<number | undefined> {
+    if (this.#closed) return undefined
+    const [row] = (await this.#sql`
+      SELECT MIN(next_at) AS at FROM gateway_deliveries WHERE plugin = ${plugin} AND status = 'pending' AND next_at > ${after}`) as unknown as Array<{ at: string | null }>
+    return row?.at == null ? undefined : Number(row.at)
+  }
+
+  async #settle(id: number, outcome: Outcome): Promise<void> {
+    try {
+      await this.#enqueue(outcome)
+    } finally {
+      this.#unclaim(id)
+    }
+  }
+
+  #unclaim(id: number): void {
+    const plugin = this.#claimed.get(id)
+    if (plugin === undefined) return
+    this.#claimed.delete(id)
+    for (const listener of this.#releaseListeners) listener(plugin)
+  }
+
+  complete(id: number): Promise<void> {
+    return this.#settle(id, { kind: 'complete', id })
+  }
+
+  retry(id: number, nextAt: number, error: string): Promise<void> {
+    return this.#settle(id, { kind: 'retry', id, nextAt, error: clip(error) })
+  }
+
+  bury(id: number, error: string): Promise<void> {
+    return this.#settle(id, { kind: 'bury', id, error: clip(error) })
+  }
+
+  async release(id: number): Promise<void> {
+    try {
+      if (!this.#closed) {
+        await this.#sql`UPDATE gateway_deliveries SET lease_owner = NULL, lease_until = NULL WHERE id = ${id} AND lease_owner = ${this.#owner}`
+      }
+    } finally {
+      this.#unclaim(id)
+    }
+  }
+
+  async listDead(plugin?: string): Promise<DeadLetter[]> {
+    const rows = (await this.#sql`
+      SELECT d.id, d.plugin, e.id AS event_id, d.attempts, d.first_error, d.last_error, d.updated_at, e.command, e.received_at
+      FROM gateway_deliveries d JOIN gateway_events e ON e.seq = d.event_seq
+      WHERE d.status = 'dead' AND (${plugin ?? null}::text IS NULL OR d.plugin = ${plugin ?? null}) ORDER BY d.id`) as unknown as Record<string, unknown>[]
+    return rows.map((row) => ({
+      id: Number(row.id),
+      plugin: String(row.plugin),
+      eventId: String(row.event_id),
+      command: String(row.command),
+      attempts: Number(row.attempts),
+      firstError: (row.first_error as string | null) ?? undefined,
+      lastError: (row.last_error as string | null) ?? undefined,
+      deadAt: Number(row.updated_at),
+      receivedAt: Number(row.received_at),
+    }))
+  }
+
+  async replayDead(selector: { id?: number; plugin?: string }): Promise<number> {
+    const now = Date.now()
+    const rows = (await this.#sql`
+      UPDATE gateway_deliveries SET status = 'pending', attempts = 0, next_at = ${now}, updated_at = ${now}, lease_owner = NULL, lease_until = NULL
+      WHERE status = 'dead' AND (${selector.id ?? null}::int8 IS NULL OR id = ${selector.id ?? null})
+        AND (${selector.plugin ?? null}::text IS NULL OR plugin = ${selector.plugin ?? null})
+      RETURNING plugin`) as unknown as Array<{ plugin: string }>
+    // Every instance's lanes wake at once, not on their heartbeat.
+    if (rows.length > 0) await this.#sql`SELECT pg_notify(${this.#channel}, ${`cli|${[...new Set(rows.map((r) => r.plugin))].join(',')}`})`
+    return rows.length
+  }
+
+  async purgeDead(selector: { id?: number; plugin?: string }): Promise<number> {
+    const rows = await this.#sql`
+      DELETE FROM gateway_deliveries
+      WHERE status = 'dead' AND (${selector.id ?? null}::int8 IS NULL OR id = ${selector.id ?? null})
+        AND (${selector.plugin ?? null}::text IS NULL OR plugin = ${selector.plugin ?? null})`
+    return rows.count
+  }
+
+  async stats(): Promise<QueueStats[]> {
+    const rows = (await this.#sql`
+      SELECT d.plugin,
+        count(*) FILTER (WHERE d.status = 'pending') AS pending,
+        count(*) FILTER (WHERE d.status = 'dead') AS dead,
+        count(*) FILTER (WHERE d.status = 'pending' AND d.lease_until >= ${this.#sql.unsafe(DB_NOW)}) AS leased,
+        MIN(e.received_at) FILTER (WHERE d.status = 'pending') AS oldest
+      FROM gateway_deliveries d JOIN gateway_events e ON e.seq = d.event_seq
+      WHERE d.status <> 'done' GROUP BY d.plugin ORDER BY d.plugin`) as unknown as Record<string, unknown>[]
+    return rows.map((row) => ({
+      plugin: String(row.plugin),
+      pending: Number(row.pending ?? 0),
+      dead: Number(row.dead ?? 0),
+      inFlight: Number(row.leased ?? 0),
+      oldestPendingAt: row.oldest == null ? undefined : Number(row.oldest),
+    }))
+  }
+
+  async prune(before: number): Promise<number> {
+    const done = await this.#sql`DELETE FROM gateway_deliveries WHERE status = 'done' AND updated_at < ${before}`
+    const events = await this.#sql`
+      DELETE FROM gateway_events e WHERE e.received_at < ${before}
+        AND NOT EXISTS (SELECT 1 FROM gateway_deliveries d WHERE d.event_seq = e.seq)`
+    let keys = 0
+    if (this.#dedupWindowMs > 0) keys = (await this.#sql`DELETE FROM gateway_dedup WHERE received_at < ${Date.now() - this.#dedupWindowMs}`).count
+    return done.count + events.count + keys
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    // Writes already queued (delivery outcomes) still land before the pool closes.
+    while (this.#flushing || this.#flushScheduled || this.#queue.length > 0) {
+      if (this.#flushing) await this.#flushing
+      else await new Promise((resolve) => setImmediate(resolve))
+    }
+    this.#closed = true
+    clearInterval(this.#renewTimer)
+    // Leases still held (nothing in flight any more) go back at once rather than on expiry.
+    if (this.#claimed.size > 0) {
+      await this.#sql`UPDATE gateway_deliveries SET lease_owner = NULL, lease_until = NULL WHERE id = ANY(${[...this.#claimed.keys()]}::int8[]) AND lease_owner = ${this.#owner}`.catch(() => {})
+    }
+    await this.#unlisten?.().catch(() => {})
+    await this.#sql.end({ timeout: 5 })
+  }
+}
