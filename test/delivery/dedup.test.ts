@@ -4,6 +4,7 @@ import { canonicalJson, dedupKey } from '../../src/delivery/dedup.ts'
 import { OK_BODY } from '../../src/tencent/response.ts'
 import { deliveredTo, resetRecording } from '../fixtures/recording-plugin.ts'
 import { makeGateway, recordingConfig, tempDir, tencentQuery, until, type TestGateway } from '../helpers/gateway.ts'
+import { describeStore, STORE_KINDS, storeYaml } from '../helpers/stores.ts'
 
 const body = (room: string, time = 1703589922780) =>
   JSON.stringify({ CallbackCommand: 'Live.CallbackAfterDestroyRoom', Operator_Account: 'admin', RoomId: room, EventType: 'DestroyByUser', EventTime: time })
@@ -31,9 +32,12 @@ describe('canonicalJson', () => {
   })
 })
 
-describe('dedup window', () => {
+for (const kind of STORE_KINDS)
+describeStore(kind)(`dedup window [${kind}]`, () => {
+  const config = (options: Parameters<typeof recordingConfig>[0] = {}) => recordingConfig({ ...options, store: storeYaml(kind, 'dedup') })
+
   it('delivers a payload sent twice (keys reordered, other whitespace) once per sink, answering OK both times', async () => {
-    gw = await makeGateway(recordingConfig({ ids: ['a', 'b'] }))
+    gw = await makeGateway(config({ ids: ['a', 'b'] }))
     expect(await (await gw.post(tencentQuery(), body('room-1'))).text()).toBe(OK_BODY)
     expect(await (await gw.post(tencentQuery(), reordered('room-1'))).text()).toBe(OK_BODY)
     expect(await settledRooms('a', 1)).toEqual(['room-1'])
@@ -41,14 +45,14 @@ describe('dedup window', () => {
   })
 
   it('treats two destroy events of one room with different EventTime as two', async () => {
-    gw = await makeGateway(recordingConfig())
+    gw = await makeGateway(config())
     await gw.post(tencentQuery(), body('room-1', 1))
     await gw.post(tencentQuery(), body('room-1', 2))
     expect(await settledRooms('rec', 2)).toEqual(['room-1', 'room-1'])
   })
 
   it('collapses identical callbacks that arrive together (one commit batch)', async () => {
-    gw = await makeGateway(recordingConfig())
+    gw = await makeGateway(config())
     const answers = await Promise.all(Array.from({ length: 5 }, () => gw.post(tencentQuery(), body('same'))))
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200])
     expect(await settledRooms('rec', 1)).toEqual(['same'])
@@ -56,18 +60,19 @@ describe('dedup window', () => {
 
   it('holds across a restart of the gateway', async () => {
     const dir = tempDir()
-    gw = await makeGateway(recordingConfig(), { dir })
+    const yaml = config()
+    gw = await makeGateway(yaml, { dir })
     await gw.post(tencentQuery(), body('room-r'))
     await settledRooms('rec', 1)
     await gw.close()
-    gw = await makeGateway(recordingConfig(), { dir })
+    gw = await makeGateway(yaml, { dir })
     expect((await gw.post(tencentQuery(), reordered('room-r'))).status).toBe(200)
     await gw.post(tencentQuery(), body('room-after'))
     expect(await settledRooms('rec', 2)).toEqual(['room-r', 'room-after'])
   })
 
   it('stores the same payload again once the window has passed', async () => {
-    gw = await makeGateway(recordingConfig({ extra: 'dedupWindowSeconds: 1' }))
+    gw = await makeGateway(config({ extra: 'dedupWindowSeconds: 1' }))
     await gw.post(tencentQuery(), body('room-w'))
     await gw.post(tencentQuery(), body('room-w'))
     await settledRooms('rec', 1)
@@ -77,7 +82,7 @@ describe('dedup window', () => {
   })
 
   it('is off with dedupWindowSeconds: 0', async () => {
-    gw = await makeGateway(recordingConfig({ extra: 'dedupWindowSeconds: 0' }))
+    gw = await makeGateway(config({ extra: 'dedupWindowSeconds: 0' }))
     await gw.post(tencentQuery(), body('room-0'))
     await gw.post(tencentQuery(), body('room-0'))
     expect(await settledRooms('rec', 2)).toEqual(['room-0', 'room-0'])

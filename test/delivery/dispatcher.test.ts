@@ -1,8 +1,9 @@
-/** Delivery outcomes through the real store and dispatcher: retry, RetryLater, PermanentError, exhaustion. */
+/** Delivery outcomes through the real store and dispatcher, on SQLite and on PostgreSQL: retry, RetryLater, PermanentError, exhaustion, replay. */
 import { afterEach, beforeEach, describe, expect, it } from 'bun:test'
 import { backoffDelay } from '../../src/delivery/backoff.ts'
 import { deliveredTo, resetRecording } from '../fixtures/recording-plugin.ts'
 import { makeGateway, recordingConfig, tencentQuery, until, type TestGateway } from '../helpers/gateway.ts'
+import { describeStore, STORE_KINDS, storeYaml } from '../helpers/stores.ts'
 
 let gw: TestGateway
 beforeEach(() => resetRecording())
@@ -21,9 +22,12 @@ describe('backoffDelay', () => {
   })
 })
 
-describe('dispatcher outcomes', () => {
+for (const kind of STORE_KINDS)
+describeStore(kind)(`dispatcher outcomes [${kind}]`, () => {
+  const config = (options: Parameters<typeof recordingConfig>[0] = {}) => recordingConfig({ ...options, store: storeYaml(kind, 'outcomes') })
+
   it('retries plain errors with the attempt number visible, then succeeds', async () => {
-    gw = await makeGateway(recordingConfig({ options: '{ failTimes: 2 }' }))
+    gw = await makeGateway(config({ options: '{ failTimes: 2 }' }))
     expect((await gw.post(tencentQuery())).status).toBe(200)
     const [event] = await until(() => deliveredTo('rec').length > 0 && deliveredTo('rec'))
     expect(event!.attempt).toBe(3)
@@ -31,7 +35,7 @@ describe('dispatcher outcomes', () => {
   })
 
   it('dead-letters at once on PermanentError, keeping the error and attempt count', async () => {
-    gw = await makeGateway(recordingConfig({ options: '{ failTimes: 99, failWith: permanent }' }))
+    gw = await makeGateway(config({ options: '{ failTimes: 99, failWith: permanent }' }))
     await gw.post(tencentQuery())
     const [dead] = await until(async () => {
       const list = await gw.store.listDead()
@@ -42,7 +46,7 @@ describe('dispatcher outcomes', () => {
   })
 
   it('dead-letters after maxAttempts, keeping the first and last errors', async () => {
-    gw = await makeGateway(recordingConfig({ options: '{ failTimes: 99 }' }))
+    gw = await makeGateway(config({ options: '{ failTimes: 99 }' }))
     await gw.post(tencentQuery())
     const [dead] = await until(async () => {
       const list = await gw.store.listDead()
@@ -52,7 +56,7 @@ describe('dispatcher outcomes', () => {
   })
 
   it('RetryLater sets the next attempt time', async () => {
-    gw = await makeGateway(recordingConfig({ options: '{ failTimes: 1, failWith: later, laterMs: 400 }', retry: '{ initialDelayMs: 1, maxDelayMs: 5000 }' }))
+    gw = await makeGateway(config({ options: '{ failTimes: 1, failWith: later, laterMs: 400 }', retry: '{ initialDelayMs: 1, maxDelayMs: 5000 }' }))
     const sent = Date.now()
     await gw.post(tencentQuery())
     const [event] = await until(() => deliveredTo('rec').length > 0 && deliveredTo('rec'))
@@ -62,14 +66,14 @@ describe('dispatcher outcomes', () => {
   })
 
   it('caps a RetryLater delay at the instance maxDelayMs', async () => {
-    gw = await makeGateway(recordingConfig({ options: '{ failTimes: 1, failWith: later, laterMs: 3600000 }', retry: '{ initialDelayMs: 1, maxDelayMs: 50 }' }))
+    gw = await makeGateway(config({ options: '{ failTimes: 1, failWith: later, laterMs: 3600000 }', retry: '{ initialDelayMs: 1, maxDelayMs: 50 }' }))
     await gw.post(tencentQuery())
     const [event] = await until(() => deliveredTo('rec').length > 0 && deliveredTo('rec'), 3000, 'the retry within maxDelayMs')
     expect(event!.attempt).toBe(2)
   })
 
   it('replays a dead letter, which is then delivered', async () => {
-    gw = await makeGateway(recordingConfig({ options: '{ failTimes: 1, failWith: permanent }' }))
+    gw = await makeGateway(config({ options: '{ failTimes: 1, failWith: permanent }' }))
     await gw.post(tencentQuery())
     const [dead] = await until(async () => {
       const list = await gw.store.listDead()
@@ -82,7 +86,7 @@ describe('dispatcher outcomes', () => {
   })
 
   it('keeps instances independent: a failing one does not hold up another', async () => {
-    const yaml = recordingConfig({ ids: ['good'] }).replace(
+    const yaml = config({ ids: ['good'] }).replace(
       'routes:',
       `  bad:\n    use: ${(await import('../helpers/gateway.ts')).RECORDING_PLUGIN}\n    options: { failTimes: 99, delayMs: 200 }\n    concurrency: 1\nroutes:`,
     ).replace('to: [good]', 'to: [bad, good]')

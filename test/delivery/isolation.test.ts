@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'bun:test'
 import { makeGateway, tencentQuery, until, type TestGateway } from '../helpers/gateway.ts'
 import { startSink, type Sink } from '../helpers/sinks.ts'
+import { describeStore, STORE_KINDS, storeYaml, type StoreKind } from '../helpers/stores.ts'
 
 let gw: TestGateway | undefined
 const sinks: Sink[] = []
@@ -16,9 +17,9 @@ afterEach(async () => {
 
 const body = (i: number) => JSON.stringify({ CallbackCommand: 'Live.CallbackAfterDestroyRoom', RoomId: `room-${i}`, EventType: 'DestroyByUser', EventTime: i })
 
-function config(instances: Record<string, string>, retry = '{ maxAttempts: 30, initialDelayMs: 20, maxDelayMs: 200 }'): string {
+function configFor(kind: StoreKind, instances: Record<string, string>, retry = '{ maxAttempts: 30, initialDelayMs: 20, maxDelayMs: 200 }'): string {
   return `tencent: { sdkAppId: 1400000000 }
-store: { path: ./data/gateway.db }
+${storeYaml(kind, 'isolation')}
 plugins:
 ${Object.entries(instances)
   .map(([id, url]) => `  ${id}:\n    use: http-sync\n    options: { url: "${url}", timeoutMs: 30000 }\n    retry: ${retry}`)
@@ -27,7 +28,9 @@ routes: [{ match: "*", to: [${Object.keys(instances).join(', ')}] }]
 `
 }
 
-describe('isolation', () => {
+for (const kind of STORE_KINDS) {
+const config = (instances: Record<string, string>, retry?: string) => configFor(kind, instances, retry)
+describeStore(kind)(`isolation [${kind}]`, () => {
   it('a sink that never answers does not slow the other sink or the answers', async () => {
     const hanging = startSink(() => new Promise<Response>(() => {}))
     const fast = startSink()
@@ -56,7 +59,7 @@ describe('isolation', () => {
   })
 })
 
-describe('outage', () => {
+describeStore(kind)(`outage [${kind}]`, () => {
   it('a sink refusing connections for a while gets everything once it is back, with no dead letters', async () => {
     const probe = startSink()
     const port = probe.port
@@ -74,3 +77,4 @@ describe('outage', () => {
     await until(async () => (await gw!.store.stats()).every((s) => s.pending === 0), 3000, 'the queue to empty')
   })
 })
+}

@@ -60,13 +60,13 @@ export function recordingConfig({
   tencent = '',
   options = '{}',
   retry = '{ maxAttempts: 5, initialDelayMs: 10, maxDelayMs: 50 }',
-}: { ids?: string[]; extra?: string; tencent?: string; options?: string; retry?: string } = {}): string {
+  store = 'store:\n  path: ./data/gateway.db',
+}: { ids?: string[]; extra?: string; tencent?: string; options?: string; retry?: string; store?: string } = {}): string {
   return `
 tencent:
   sdkAppId: ${APP_ID}
 ${tencent}
-store:
-  path: ./data/gateway.db
+${store}
 plugins:
 ${ids.map((id) => `  ${id}:\n    use: ${RECORDING_PLUGIN}\n    options: ${options}\n    retry: ${retry}`).join('\n')}
 routes:
