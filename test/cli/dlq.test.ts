@@ -1,55 +1,59 @@
 /**
- * `dlq` against the store of a running server: a permanently failing sink dead-letters;
- * list shows it; once the sink is fixed, replay delivers it; purge removes dead letters.
+ * `dlq` and `stats` against the store of a running server, on SQLite and on PostgreSQL: a
+ * permanently failing sink dead-letters; list shows it; once the sink is fixed, replay delivers
+ * it; purge removes dead letters; stats counts them.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { afterAll, beforeAll, expect, it } from 'bun:test'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { SEED_BODY, tempDir, tencentQuery, until } from '../helpers/gateway.ts'
 import { runCli, startServer, type ServerProcess } from '../helpers/process.ts'
 import { startSink, type Sink } from '../helpers/sinks.ts'
+import { describeStore, STORE_KINDS, storeYaml } from '../helpers/stores.ts'
 
-let server: ServerProcess
-let sink: Sink
-let configPath: string
-let broken = true
+for (const kind of STORE_KINDS) {
+describeStore(kind)(`dlq and stats against a running server [${kind}]`, () => {
+  let server: ServerProcess
+  let sink: Sink
+  let configPath: string
+  let broken = true
 
-async function send(room: string) {
-  const response = await fetch(`${server.url}?${tencentQuery()}`, { method: 'POST', body: SEED_BODY.replace('tandy-test-rest', room) })
-  expect(response.status).toBe(200)
-}
+  async function send(room: string) {
+    const response = await fetch(`${server.url}?${tencentQuery()}`, { method: 'POST', body: SEED_BODY.replace('tandy-test-rest', room) })
+    expect(response.status).toBe(200)
+  }
 
-async function deadList(): Promise<Array<Record<string, any>>> {
-  const result = await runCli(['dlq', 'list', '--config', configPath, '--json'])
-  expect(result.code).toBe(0)
-  return JSON.parse(result.stdout)
-}
+  async function deadList(): Promise<Array<Record<string, any>>> {
+    const result = await runCli(['dlq', 'list', '--config', configPath, '--json'])
+    expect(result.code).toBe(0)
+    return JSON.parse(result.stdout)
+  }
 
-beforeAll(async () => {
-  sink = startSink(() => (broken ? new Response('{"error":"unknown tenant"}', { status: 400 }) : new Response('ok')))
-  configPath = join(tempDir('dlq-'), 'config.yaml')
-  writeFileSync(
-    configPath,
-    `server: { port: 0, hostname: 127.0.0.1 }
+  beforeAll(async () => {
+    sink = startSink(() => (broken ? new Response('{"error":"unknown tenant"}', { status: 400 }) : new Response('ok')))
+    configPath = join(tempDir('dlq-'), 'config.yaml')
+    writeFileSync(
+      configPath,
+      `server: { port: 0, hostname: 127.0.0.1 }
 tencent: { sdkAppId: 1400000000 }
-store: { path: ./data/gateway.db }
+${storeYaml(kind, 'dlq')}
 plugins:
   crm:
     use: http-sync
     options: { url: "${sink.url}/sync" }
 routes: [{ match: "*", to: [crm] }]
 `,
-  )
-  server = await startServer(configPath)
-})
+    )
+    server = await startServer(configPath)
+  })
 
-afterAll(async () => {
-  server.kill('SIGTERM')
-  await server.exited
-  await sink.close()
-})
+  afterAll(async () => {
+    server.kill('SIGTERM')
+    await server.exited
+    await sink.close()
+  })
 
-describe('dlq against a running server', () => {
+
   it('lists a dead letter with its plugin, command, attempts and errors', async () => {
     await send('room-a')
     const [dead] = await until(async () => {
@@ -63,6 +67,16 @@ describe('dlq against a running server', () => {
     expect(text.stdout.split('\n')[0]).toBe('ID\tPLUGIN\tCOMMAND\tATTEMPTS\tDEAD AT\tLAST ERROR\tFIRST ERROR')
     expect(text.stdout).toContain(`${dead!.id}\tcrm\tLive.CallbackAfterDestroyRoom\t1\t`)
     expect((await runCli(['dlq', 'list', '--config', configPath, '--plugin', 'other'])).stdout).toContain('no dead letters')
+  })
+
+  it('stats counts the dead letter and the empty queue per instance', async () => {
+    const result = await runCli(['stats', '--config', configPath, '--json'])
+    expect(result.code).toBe(0)
+    const stats = JSON.parse(result.stdout)
+    expect(stats.store).toBe(kind)
+    expect(stats.queues).toEqual([expect.objectContaining({ plugin: 'crm', pending: 0, dead: 1, oldestPendingAgeMs: null, configured: true })])
+    const text = await runCli(['stats', '--config', configPath])
+    expect(text.stdout.split('\n').slice(0, 3)).toEqual([`store: ${kind}`, 'PLUGIN\tPENDING\tIN FLIGHT\tDEAD\tOLDEST PENDING', `crm\t0\t${kind === 'postgres' ? 0 : '-'}\t1\t-`])
   })
 
   it('replays it once the sink is fixed, and the running server delivers it', async () => {
@@ -94,3 +108,4 @@ describe('dlq against a running server', () => {
     expect((await runCli(['dlq', 'replay', '--config', configPath])).code).toBe(2)
   })
 })
+}
