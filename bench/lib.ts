@@ -58,8 +58,10 @@ export interface Load {
   errors: number
 }
 
-export async function load(port: number, options: { amount?: number } = {}): Promise<Load> {
-  const args = JSON.stringify({ url: `http://127.0.0.1:${port}/callback?${signedQuery()}`, body: BODY, seconds: SECONDS, connections: CONNECTIONS, amount: options.amount })
+export async function load(port: number, options: { amount?: number; connections?: number; idPrefix?: string } = {}): Promise<Load> {
+  // idPrefix keeps RoomIds distinct between loaders that run at the same time (dedup would merge them).
+  const body = options.idPrefix ? BODY.replace('room-[<id>]', `room-${options.idPrefix}-[<id>]`) : BODY
+  const args = JSON.stringify({ url: `http://127.0.0.1:${port}/callback?${signedQuery()}`, body, seconds: SECONDS, connections: options.connections ?? CONNECTIONS, amount: options.amount })
   const child = Bun.spawn(['node', join(REPO, 'bench/load.cjs'), args], { cwd: REPO, stdout: 'pipe', stderr: 'inherit' })
   const out = await new Response(child.stdout).text()
   if ((await child.exited) !== 0) throw new Error('load generator failed')
@@ -72,25 +74,25 @@ export async function stop(child: Child, signal: NodeJS.Signals = 'SIGTERM'): Pr
 }
 
 
-/** Writes a gateway config (listening on 127.0.0.1, any port, signed, sync full) to a temp folder; returns its path. */
-export function writeGatewayConfig(pluginsAndRoutes: string): string {
+/** Writes a gateway config (listening on 127.0.0.1, any port, signed, SQLite with sync full unless `store` says otherwise) to a temp folder; returns its path. */
+export function writeGatewayConfig(pluginsAndRoutes: string, store = 'store: { path: ./data/gateway.db, sync: full }'): string {
   const dir = mkdtempSync(join(tmpdir(), 'bench-gateway-'))
   const path = join(dir, 'config.yaml')
   writeFileSync(
     path,
     `server: { hostname: 127.0.0.1, port: 0 }
 tencent: { sdkAppId: 1400000000, token: ${TOKEN} }
-store: { path: ./data/gateway.db, sync: full }
+${store}
 ${pluginsAndRoutes}`,
   )
   return path
 }
 
 /** The S1 setup: file-logger and http-sync (to the receiver on `receiverPort`), both routed unless `routes` says otherwise. */
-export function s1Config(receiverPort: number, routes = '[{ match: Live.CallbackAfterDestroyRoom, to: [audit-log, crm] }]'): string {
+export function s1Config(receiverPort: number, routes = '[{ match: Live.CallbackAfterDestroyRoom, to: [audit-log, crm] }]', store?: string): string {
   return writeGatewayConfig(`plugins:
   audit-log: { use: file-logger, options: { path: ./logs/callbacks.jsonl } }
   crm: { use: http-sync, options: { url: "http://127.0.0.1:${receiverPort}/sync", timeoutMs: 30000 } }
 routes: ${routes}
-`)
+`, store)
 }

@@ -91,7 +91,7 @@ describePg('PgStore', () => {
     expect(await b.claimDue('x', { now: Date.now(), limit: 5 })).toEqual([])
     // As if A had died a lease ago: its lease runs out.
     const sql = rawSql(url)
-    await sql`UPDATE gateway_deliveries SET lease_until = 0`
+    await sql`UPDATE gateway_leases SET lease_until = 0`
     const [byB] = await b.claimDue('x', { now: Date.now(), limit: 5 })
     expect(byB!.id).toBe(byA!.id)
     // A wakes up and reports failure: it no longer holds the lease, so B's claim stands.
