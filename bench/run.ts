@@ -10,11 +10,14 @@
  *   S3 drain      after S1's load: time until every acknowledged event reached the target
  *   S4 Deno       the gateway on Deno vs bare Elysia on Deno (Deno.serve(app.fetch))
  *   S5 start-up   process start until /readyz answers 200, gateway vs bare Elysia (median of 3)
+ *   S6 scale-out  three instances sharing one PostgreSQL store vs one on SQLite (bench/scale-out.ts);
+ *                 skipped, with the reason, when PostgreSQL is unreachable
  *
  *   BENCH_SECONDS (default 10) per load, BENCH_CONNECTIONS (default 64).
  */
 import { join } from 'node:path'
 import { CONNECTIONS, load, REPO, s1Config, SECONDS, spawnWithPort, stop, type Child, type Load } from './lib.ts'
+import { describeScaleOut, scaleOut } from './scale-out.ts'
 
 const BUN = process.execPath
 const DENO = join(REPO, 'node_modules/.bin/deno')
@@ -127,6 +130,10 @@ for (let i = 0; i < 3; i++) {
 }
 await stop(startupReceiver.child)
 
+// S6: scale-out on PostgreSQL
+progress('S6 three instances on PostgreSQL vs one on SQLite')
+const s6 = await scaleOut()
+
 const ratios = {
   s1VsBare: gateway.rps / bare.rps,
   s1VsFastify: gateway.rps / fastify.rps,
@@ -163,6 +170,7 @@ console.log(
     `(${Math.round(drain.overallPerSecond)}/s over load and drain); missing ${drain.missing}`,
 )
 console.log(`S5 start-up to /readyz (median of 3): gateway ${median(startupGateway).toFixed(0)} ms, bare Elysia ${median(startupBare).toFixed(0)} ms\n`)
+console.log(`${describeScaleOut(s6)}\n`)
 console.log('| figure | value | target | met |')
 console.log('| --- | --- | --- | --- |')
 const labels: Record<keyof typeof ratios, string> = {
@@ -187,6 +195,7 @@ console.log(
     s3: drain,
     s4: { bareDeno, gatewayDeno },
     s5: { gatewayMs: startupGateway, bareMs: startupBare },
-    ratios,
+    s6,
+    ratios: { ...ratios, s6ClusterVsSqlite: 'ratio' in s6 ? s6.ratio : null },
   }),
 )

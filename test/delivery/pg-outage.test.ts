@@ -1,0 +1,100 @@
+/**
+ * PostgreSQL going away under a running gateway: callbacks get 503 (50301) and are never
+ * delivered, nothing is acknowledged that is not stored, and the gateway recovers by itself when
+ * the database is back. A TCP proxy between the gateway and PostgreSQL is cut and restored.
+ */
+import { afterEach, beforeEach, expect, it } from 'bun:test'
+import { createServer, connect, type Server, type Socket } from 'node:net'
+import { deliveredTo, resetRecording } from '../fixtures/recording-plugin.ts'
+import { makeGateway, recordingConfig, tencentQuery, until, type TestGateway } from '../helpers/gateway.ts'
+import { describePg, freshPgUrl } from '../helpers/postgres.ts'
+
+interface Proxy {
+  port: number
+  cut(): Promise<void>
+  restore(): Promise<void>
+  close(): Promise<void>
+}
+
+async function startProxy(host: string, port: number): Promise<Proxy> {
+  const sockets = new Set<Socket>()
+  let server: Server | undefined
+  let listenPort = 0
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      if (server) return resolve()
+      server = createServer((client) => {
+        const upstream = connect(port, host)
+        for (const s of [client, upstream]) {
+          sockets.add(s)
+          s.on('close', () => sockets.delete(s))
+          s.on('error', () => {
+            client.destroy()
+            upstream.destroy()
+          })
+        }
+        client.pipe(upstream)
+        upstream.pipe(client)
+      })
+      server.once('error', reject)
+      server.listen(listenPort, '127.0.0.1', () => {
+        listenPort = (server!.address() as { port: number }).port
+        resolve()
+      })
+    })
+  const cut = async () => {
+    const closing = server
+    server = undefined
+    if (!closing) return
+    await new Promise<void>((resolve) => {
+      closing.close(() => resolve())
+      for (const s of sockets) s.destroy()
+    })
+  }
+  await listen()
+  return { port: listenPort, cut, restore: listen, close: cut }
+}
+
+let gw: TestGateway | undefined
+let proxy: Proxy | undefined
+beforeEach(() => resetRecording())
+afterEach(async () => {
+  await proxy?.restore()
+  await gw?.close({ drainTimeoutMs: 500 })
+  await proxy?.close()
+  gw = undefined
+  proxy = undefined
+})
+
+const body = (room: string) => JSON.stringify({ CallbackCommand: 'Live.CallbackAfterDestroyRoom', RoomId: room, EventType: 'DestroyByUser', EventTime: 1 })
+
+describePg('PostgreSQL outage', () => {
+  it('answers 503 and delivers nothing while the database is unreachable, then recovers', async () => {
+    const direct = new URL(freshPgUrl('outage'))
+    proxy = await startProxy(direct.hostname, Number(direct.port || 5432))
+    const viaProxy = new URL(direct)
+    viaProxy.port = String(proxy.port)
+    gw = await makeGateway(recordingConfig({ store: `store:\n  url: "${viaProxy}"` }))
+
+    expect((await gw.post(tencentQuery(), body('before'))).status).toBe(200)
+    await until(() => deliveredTo('rec').length === 1, 5000, 'the first delivery')
+
+    await proxy.cut()
+    const t0 = performance.now()
+    const during = await gw.post(tencentQuery(), body('during'))
+    console.log(`PostgreSQL outage: answered 503 after ${(performance.now() - t0).toFixed(0)} ms`)
+    expect(during.status).toBe(503)
+    expect(await during.json()).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 50301 })
+
+    await proxy.restore()
+    // The pool reconnects by itself: the next callback is stored and delivered.
+    const after = await until(async () => {
+      const response = await gw!.post(tencentQuery(), body('after'))
+      return response.status === 200 && response
+    }, 10_000, 'a 200 once the database is back')
+    expect(after.status).toBe(200)
+    await until(() => deliveredTo('rec').length === 2, 5000, 'the delivery after recovery')
+    await new Promise((r) => setTimeout(r, 300))
+    expect(deliveredTo('rec').map((e) => e.payload.RoomId)).toEqual(['before', 'after'])
+  }, 30_000)
+})
