@@ -23,6 +23,7 @@
  */
 import postgres from 'postgres'
 import { GatewayError, StoreUnavailableError } from '../errors.ts'
+import { claimedFromRow, deadLetterFromRow, queueStatsFromRow } from './rows.ts'
 import type { AppendResult, ClaimedDelivery, ClaimOptions, DeadLetter, DeliveryStore, NewEvent, QueueStats } from './store.ts'
 
 export interface PgStoreOptions {
@@ -453,28 +454,11 @@ export class PgStore implements DeliveryStore {
     return results
   }
 
-  #toClaimed(row: Record<string, unknown>): ClaimedDelivery {
-    return {
-      id: Number(row.id),
-      plugin: String(row.plugin),
-      attempts: Number(row.attempts),
-      event: {
-        id: String(row.event_id),
-        command: String(row.command),
-        sdkAppId: String(row.sdk_app_id),
-        receivedAt: Number(row.received_at),
-        clientIp: (row.client_ip as string | null) ?? undefined,
-        optPlatform: (row.opt_platform as string | null) ?? undefined,
-        body: String(row.body),
-      },
-    }
-  }
-
   async claimDue(plugin: string, { now, limit, ordered, concurrency }: ClaimOptions): Promise<ClaimedDelivery[]> {
     if (this.#closed || limit <= 0) return []
     const rows = (await this.#sql`
       SELECT * FROM gateway_claim(${plugin}, ${this.#owner}, ${now}, ${Math.min(limit, MAX_CLAIM)}, ${ordered ? 1 : (concurrency ?? null)}, ${ordered === true}, ${this.#leaseMs})`) as unknown as Record<string, unknown>[]
-    const claimed = rows.map((row) => this.#toClaimed(row))
+    const claimed = rows.map(claimedFromRow)
     for (const delivery of claimed) this.#claimed.set(delivery.id, plugin)
     return claimed
   }
@@ -538,17 +522,7 @@ export class PgStore implements DeliveryStore {
       SELECT d.id, d.plugin, e.id AS event_id, d.attempts, d.first_error, d.last_error, d.updated_at, e.command, e.received_at
       FROM gateway_deliveries d JOIN gateway_events e ON e.seq = d.event_seq
       WHERE d.status = 'dead' AND (${plugin ?? null}::text IS NULL OR d.plugin = ${plugin ?? null}) ORDER BY d.id`) as unknown as Record<string, unknown>[]
-    return rows.map((row) => ({
-      id: Number(row.id),
-      plugin: String(row.plugin),
-      eventId: String(row.event_id),
-      command: String(row.command),
-      attempts: Number(row.attempts),
-      firstError: (row.first_error as string | null) ?? undefined,
-      lastError: (row.last_error as string | null) ?? undefined,
-      deadAt: Number(row.updated_at),
-      receivedAt: Number(row.received_at),
-    }))
+    return rows.map(deadLetterFromRow)
   }
 
   async replayDead(selector: { id?: number; plugin?: string }): Promise<number> {
@@ -584,13 +558,7 @@ export class PgStore implements DeliveryStore {
         SELECT plugin, count(*) AS leased FROM gateway_leases WHERE lease_until >= gateway_now() GROUP BY plugin
       )
       SELECT q.*, coalesce(l.leased, 0) AS leased FROM queues q LEFT JOIN live l ON l.plugin = q.plugin ORDER BY q.plugin`) as unknown as Record<string, unknown>[]
-    return rows.map((row) => ({
-      plugin: String(row.plugin),
-      pending: Number(row.pending ?? 0),
-      dead: Number(row.dead ?? 0),
-      inFlight: Number(row.leased ?? 0),
-      oldestPendingAt: row.oldest == null ? undefined : Number(row.oldest),
-    }))
+    return rows.map(queueStatsFromRow)
   }
 
   async prune(before: number): Promise<number> {

@@ -25,6 +25,7 @@ import { promisify } from 'node:util'
 import { dirname } from 'node:path'
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import { GatewayError, StoreUnavailableError } from '../errors.ts'
+import { claimedFromRow, deadLetterFromRow, queueStatsFromRow } from './rows.ts'
 import type { AppendResult, ClaimedDelivery, ClaimOptions, DeadLetter, DeliveryStore, NewEvent, QueueStats } from './store.ts'
 
 export interface SqliteStoreOptions {
@@ -396,23 +397,6 @@ export class SqliteStore implements DeliveryStore {
     return set
   }
 
-  #toClaimed(row: Record<string, unknown>): ClaimedDelivery {
-    return {
-      id: Number(row.id),
-      plugin: String(row.plugin),
-      attempts: Number(row.attempts),
-      event: {
-        id: String(row.event_id),
-        command: String(row.command),
-        sdkAppId: String(row.sdk_app_id),
-        receivedAt: Number(row.received_at),
-        clientIp: (row.client_ip as string | null) ?? undefined,
-        optPlatform: (row.opt_platform as string | null) ?? undefined,
-        body: String(row.body),
-      },
-    }
-  }
-
   async claimDue(plugin: string, { now, limit, ordered }: ClaimOptions): Promise<ClaimedDelivery[]> {
     if (this.#closed || limit <= 0) return []
     const claims = this.#claims(plugin)
@@ -420,7 +404,7 @@ export class SqliteStore implements DeliveryStore {
       const head = this.#statements.head.get(plugin) as Record<string, unknown> | undefined
       if (!head || claims.has(Number(head.id)) || Number(head.next_at) > now) return []
       claims.add(Number(head.id))
-      return [this.#toClaimed(head)]
+      return [claimedFromRow(head)]
     }
     const out: ClaimedDelivery[] = []
     let cursor = this.#cursors.get(plugin) ?? [-Infinity, 0]
@@ -430,7 +414,7 @@ export class SqliteStore implements DeliveryStore {
         cursor = [Number(row.next_at), Number(row.id)]
         if (claims.has(Number(row.id))) continue
         claims.add(Number(row.id))
-        out.push(this.#toClaimed(row))
+        out.push(claimedFromRow(row))
         if (out.length >= limit) break
       }
       if (rows.length < limit) {
@@ -493,17 +477,7 @@ export class SqliteStore implements DeliveryStore {
          WHERE d.status = 'dead' AND (? IS NULL OR d.plugin = ?) ORDER BY d.id`,
       )
       .all(plugin ?? null, plugin ?? null) as Record<string, unknown>[]
-    return rows.map((row) => ({
-      id: Number(row.id),
-      plugin: String(row.plugin),
-      eventId: String(row.event_id),
-      command: String(row.command),
-      attempts: Number(row.attempts),
-      firstError: (row.first_error as string | null) ?? undefined,
-      lastError: (row.last_error as string | null) ?? undefined,
-      deadAt: Number(row.updated_at),
-      receivedAt: Number(row.received_at),
-    }))
+    return rows.map(deadLetterFromRow)
   }
 
   #deadWhere(selector: { id?: number; plugin?: string }): { sql: string; params: Array<number | string | null> } {
@@ -538,12 +512,7 @@ export class SqliteStore implements DeliveryStore {
          WHERE d.status != 'done' GROUP BY d.plugin ORDER BY d.plugin`,
       )
       .all() as Record<string, unknown>[]
-    return rows.map((row) => ({
-      plugin: String(row.plugin),
-      pending: Number(row.pending ?? 0),
-      dead: Number(row.dead ?? 0),
-      oldestPendingAt: row.oldest == null ? undefined : Number(row.oldest),
-    }))
+    return rows.map(queueStatsFromRow)
   }
 
   async prune(before: number): Promise<number> {
