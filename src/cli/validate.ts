@@ -1,4 +1,5 @@
 /** `validate`: check the config, print the effective plugin instances and routing table. */
+import { redactUrl } from '../delivery/pg-store.ts'
 import { loadConfig, type LoadedConfig } from '../config/load.ts'
 import { SecretRegistry } from '../log.ts'
 import { CONFIG_OPTIONS, parse, requireConfig } from './args.ts'
@@ -12,7 +13,7 @@ export function describeConfig(loaded: LoadedConfig): string {
   const { server, tencent, store } = loaded.config
   lines.push(`listen: http://${server.hostname}:${server.port}${server.path}`)
   lines.push(`sdkAppId: ${[tencent.sdkAppId].flat().join(', ')}; signature: ${tencent.token || tencent.tokens?.length ? 'required' : 'not required'}`)
-  lines.push(`store: ${store.url ? 'postgres' : `sqlite ${store.path} (sync ${store.sync})`}`)
+  lines.push(`store: ${store.url ? `postgres ${redactUrl(store.url)} (lease ${store.leaseSeconds} s)` : `sqlite ${store.path} (sync ${store.sync})`}`)
   lines.push('', 'plugin instances:')
   const width = Math.max(4, ...loaded.instances.map((i) => i.id.length))
   for (const instance of loaded.instances) {
