@@ -66,10 +66,13 @@ export function storePath(loaded: LoadedConfig): string {
 }
 
 /** The configured store: PostgreSQL when `store.url` is set, else the embedded SQLite file. */
-export async function openStore(loaded: LoadedConfig, options: { listen?: boolean } = {}): Promise<DeliveryStore> {
+export async function openStore(loaded: LoadedConfig, options: { listen?: boolean; logger?: Logger } = {}): Promise<DeliveryStore> {
   const { store } = loaded.config
   const dedupWindowMs = loaded.config.dedupWindowSeconds * 1000
-  if (store.url) return PgStore.open({ url: store.url, dedupWindowMs, leaseMs: store.leaseSeconds * 1000, listen: options.listen })
+  if (store.url) {
+    const { logger } = options
+    return PgStore.open({ url: store.url, dedupWindowMs, leaseMs: store.leaseSeconds * 1000, listen: options.listen, warn: logger && ((message, fields) => logger.warn(message, fields)) })
+  }
   return new SqliteStore({ path: storePath(loaded), sync: store.sync, dedupWindowMs })
 }
 
@@ -139,7 +142,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
   const logOptions: LoggerOptions = { level: isLogLevel(loaded.config.log.level) ? loaded.config.log.level : 'info', secrets, write: options.write }
   const logger = createLogger(logOptions)
 
-  const store = await openStore(loaded)
+  const store = await openStore(loaded, { logger })
   const abort = new AbortController()
   const storeFile = storePath(loaded)
   const dataDir = storeFile === ':memory:' ? join(loaded.configDir, 'data', 'plugins') : join(dirname(storeFile), 'plugins')

@@ -92,7 +92,12 @@ class Lane {
       if (this.dispatcher.stopping || this.retired) return
       const slots = this.dispatcher.busy() ? 1 : this.spec.concurrency
       while (this.inFlight < slots && this.#buffer.length > 0) this.#start(this.#buffer.shift()!)
-      if (this.inFlight >= slots) return
+      if (this.inFlight >= slots) {
+        // Claims on a shared queue count against the cluster's concurrency: what cannot start
+        // now (a burst cut the lane to one slot meanwhile) goes back for other instances.
+        if (store.shared) for (const delivery of this.#buffer.splice(0)) void store.release(delivery.id)
+        return
+      }
       // A shared queue is claimed only for free slots: a prefetched claim would hold a lease
       // that another instance could be using.
       const limit = ordered ? 1 : store.shared ? slots - this.inFlight : Math.min(256, this.spec.concurrency * 4)

@@ -37,6 +37,8 @@ export interface PgStoreOptions {
   maxConnections?: number
   /** LISTEN for other instances' new work (the server); the CLI does not need it. @default true */
   listen?: boolean
+  /** Where the store reports trouble that is not an error of any one call (lost leases). */
+  warn?: (message: string, fields: Record<string, unknown>) => void
 }
 
 
@@ -72,12 +74,18 @@ CREATE TABLE gateway_deliveries (
   updated_at int8 NOT NULL
 );
 CREATE INDEX gateway_deliveries_due ON gateway_deliveries (plugin, next_at, id) WHERE status = 'pending';
+-- The head of an ordered queue, however much finished history the table keeps.
+CREATE INDEX gateway_deliveries_head ON gateway_deliveries (plugin, id) WHERE status = 'pending';
 CREATE INDEX gateway_deliveries_event ON gateway_deliveries (event_seq);
 CREATE INDEX gateway_deliveries_dead ON gateway_deliveries (plugin, id) WHERE status = 'dead';
 -- Claims live in their own small table: renewing and counting them never touches (or bloats)
 -- the queue, whose rows change only when an attempt has an outcome.
+-- Each claim gets its own token: outcomes, renewals and releases name the claim, not just the
+-- instance, so an attempt whose lease ran out cannot touch a later claim of the same delivery.
+CREATE SEQUENCE gateway_lease_tokens;
 CREATE TABLE gateway_leases (
   delivery_id int8 PRIMARY KEY REFERENCES gateway_deliveries (id) ON DELETE CASCADE,
+  token int8 NOT NULL DEFAULT nextval('gateway_lease_tokens'),
   plugin text NOT NULL,
   owner text NOT NULL,
   lease_until int8 NOT NULL
@@ -90,10 +98,11 @@ CREATE FUNCTION gateway_now() RETURNS int8 LANGUAGE sql VOLATILE AS
 
 -- One round trip per claim. Claimers of one queue take turns (a transaction-scoped advisory
 -- lock), so "concurrency minus live leases" is exact across instances. Expired leases (their
--- owner died) are dropped first, which hands their deliveries to whoever claims. Ordered queues
+-- owner died) are dropped first, which hands their deliveries to whoever claims; p_held are the
+-- caller's own running attempts, never claimed twice by it, even once their lease ran out. Ordered queues
 -- lease only their head, and only when it is due and nobody holds it.
-CREATE FUNCTION gateway_claim(p_plugin text, p_owner text, p_now int8, p_limit int, p_concurrency int, p_ordered boolean, p_lease_ms int8)
-RETURNS TABLE (id int8, plugin text, attempts int, next_at int8, event_id text, command text, sdk_app_id text,
+CREATE FUNCTION gateway_claim(p_plugin text, p_owner text, p_now int8, p_limit int, p_concurrency int, p_ordered boolean, p_lease_ms int8, p_held int8[])
+RETURNS TABLE (id int8, token int8, plugin text, attempts int, next_at int8, event_id text, command text, sdk_app_id text,
                received_at int8, client_ip text, opt_platform text, body text)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -102,8 +111,6 @@ DECLARE
   take int := p_limit;
   live int;
 BEGIN
-  -- A lease is not worth an fsync: if the server loses it, the delivery is just claimable again.
-  PERFORM set_config('synchronous_commit', 'off', true);
   PERFORM pg_advisory_xact_lock(hashtext('tencent-callback-gateway:claim:' || current_schema() || ':' || p_plugin));
   DELETE FROM gateway_leases l WHERE l.plugin = p_plugin AND l.lease_until < db_now;
   IF p_concurrency IS NOT NULL THEN
@@ -120,41 +127,35 @@ BEGIN
       ), taken AS (
         INSERT INTO gateway_leases (delivery_id, plugin, owner, lease_until)
         SELECT h.id, p_plugin, p_owner, db_now + p_lease_ms FROM head h
-        WHERE h.next_at <= p_now AND NOT EXISTS (SELECT 1 FROM gateway_leases l WHERE l.delivery_id = h.id)
-        RETURNING delivery_id
+        WHERE h.next_at <= p_now AND h.id <> ALL(p_held) AND NOT EXISTS (SELECT 1 FROM gateway_leases l WHERE l.delivery_id = h.id)
+        RETURNING delivery_id, token
       )
-      SELECT h.id, h.plugin, h.attempts, h.next_at, e.id, e.command, e.sdk_app_id, e.received_at, e.client_ip, e.opt_platform, e.body
+      SELECT h.id, t.token, h.plugin, h.attempts, h.next_at, e.id, e.command, e.sdk_app_id, e.received_at, e.client_ip, e.opt_platform, e.body
       FROM taken t JOIN head h ON h.id = t.delivery_id JOIN gateway_events e ON e.seq = h.event_seq;
   ELSE
     RETURN QUERY
       WITH due AS (
         SELECT d.id, d.plugin, d.attempts, d.next_at, d.event_seq FROM gateway_deliveries d
         WHERE d.plugin = p_plugin AND d.status = 'pending' AND d.next_at <= p_now
-          AND NOT EXISTS (SELECT 1 FROM gateway_leases l WHERE l.delivery_id = d.id)
+          AND d.id <> ALL(p_held) AND NOT EXISTS (SELECT 1 FROM gateway_leases l WHERE l.delivery_id = d.id)
         ORDER BY d.next_at, d.id LIMIT take
         FOR UPDATE SKIP LOCKED
       ), taken AS (
         INSERT INTO gateway_leases (delivery_id, plugin, owner, lease_until)
         SELECT due.id, p_plugin, p_owner, db_now + p_lease_ms FROM due
-        RETURNING delivery_id
+        RETURNING delivery_id, token
       )
-      SELECT d.id, d.plugin, d.attempts, d.next_at, e.id, e.command, e.sdk_app_id, e.received_at, e.client_ip, e.opt_platform, e.body
+      SELECT d.id, t.token, d.plugin, d.attempts, d.next_at, e.id, e.command, e.sdk_app_id, e.received_at, e.client_ip, e.opt_platform, e.body
       FROM taken t JOIN due d ON d.id = t.delivery_id JOIN gateway_events e ON e.seq = d.event_seq
       ORDER BY d.next_at, d.id;
   END IF;
 END $$;
 
--- Lease upkeep without an fsync per call (see gateway_claim).
-CREATE FUNCTION gateway_renew(p_owner text, p_ids int8[], p_lease_ms int8) RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM set_config('synchronous_commit', 'off', true);
-  UPDATE gateway_leases SET lease_until = gateway_now() + p_lease_ms WHERE delivery_id = ANY(p_ids) AND owner = p_owner;
-END $$;
-CREATE FUNCTION gateway_release(p_owner text, p_ids int8[]) RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM set_config('synchronous_commit', 'off', true);
-  DELETE FROM gateway_leases WHERE delivery_id = ANY(p_ids) AND owner = p_owner;
-END $$;
+-- Renews the named claims and returns the tokens still held (a missing one was lost).
+CREATE FUNCTION gateway_renew(p_tokens int8[], p_lease_ms int8) RETURNS SETOF int8 LANGUAGE sql AS $$
+  UPDATE gateway_leases SET lease_until = gateway_now() + p_lease_ms WHERE token = ANY(p_tokens) RETURNING token
+$$;
+CREATE INDEX gateway_leases_token ON gateway_leases (token);
 `,
   },
 ]
@@ -163,10 +164,11 @@ const MAX_ERROR_TEXT = 2000
 /** Rows per claim at most, whatever the caller asks. */
 const MAX_CLAIM = 256
 
+/** `token` names the claim the outcome belongs to (taken when the attempt ended). */
 type Outcome =
-  | { kind: 'complete'; id: number }
-  | { kind: 'retry'; id: number; nextAt: number; error: string }
-  | { kind: 'bury'; id: number; error: string }
+  | { kind: 'complete'; id: number; token: string }
+  | { kind: 'retry'; id: number; token: string; nextAt: number; error: string }
+  | { kind: 'bury'; id: number; token: string; error: string }
 
 interface Waiter {
   write: { kind: 'event'; event: NewEvent } | Outcome
@@ -207,6 +209,7 @@ export class PgStore implements DeliveryStore {
   #schema = ''
   #channel = ''
   #dedupWindowMs: number
+  #warn: NonNullable<PgStoreOptions['warn']>
   #leaseMs: number
   #queue: Waiter[] = []
   #flushScheduled = false
@@ -214,8 +217,10 @@ export class PgStore implements DeliveryStore {
   #closed = false
   #listeners: Array<(plugins: Set<string>) => void> = []
   #releaseListeners: Array<(plugin: string) => void> = []
-  /** Delivery id → plugin, for every lease this instance holds (renewed on a timer). */
-  #claimed = new Map<number, string>()
+  /** Delivery id → its claim (plugin and lease token), for every lease this instance holds (renewed on a timer). */
+  #claimed = new Map<number, { plugin: string; token: string }>()
+  /** Claims and releases under way: close() waits for them. */
+  #pending = new Set<Promise<unknown>>()
   #renewTimer: ReturnType<typeof setInterval> | undefined
   #unlisten: (() => Promise<void>) | undefined
 
@@ -223,6 +228,7 @@ export class PgStore implements DeliveryStore {
     this.#sql = sql
     this.#dedupWindowMs = options.dedupWindowMs ?? 0
     this.#leaseMs = options.leaseMs ?? 30_000
+    this.#warn = options.warn ?? (() => {})
   }
 
   /** Connects, migrates (under an advisory lock) and starts listening; throws a clear error if the server is unreachable. */
@@ -413,13 +419,13 @@ export class PgStore implements DeliveryStore {
         JOIN stored ON stored.id = t.event_id
         RETURNING plugin
       ), outcome AS (
-        SELECT * FROM unnest(${outcomes.map((o) => o.id)}::int8[], ${outcomes.map((o) => o.kind)}::text[],
+        SELECT * FROM unnest(${outcomes.map((o) => o.id)}::int8[], ${outcomes.map((o) => o.token)}::int8[], ${outcomes.map((o) => o.kind)}::text[],
                              ${outcomes.map((o) => (o.kind === 'retry' ? o.nextAt : 0))}::int8[], ${outcomes.map((o) => (o.kind === 'complete' ? null : o.error))}::text[])
-          AS o(id, kind, next_at, error)
+          AS o(id, token, kind, next_at, error)
       ), held AS (
         -- Outcomes apply only while this instance still holds the lease: a late outcome of a lease
         -- that expired and was taken over cannot overwrite the new owner's state.
-        DELETE FROM gateway_leases l USING outcome o WHERE l.delivery_id = o.id AND l.owner = ${this.#owner}
+        DELETE FROM gateway_leases l USING outcome o WHERE l.delivery_id = o.id AND l.token = o.token
         RETURNING l.delivery_id
       ), settled AS (
         UPDATE gateway_deliveries d SET
@@ -454,22 +460,47 @@ export class PgStore implements DeliveryStore {
     return results
   }
 
-  async claimDue(plugin: string, { now, limit, ordered, concurrency }: ClaimOptions): Promise<ClaimedDelivery[]> {
+  claimDue(plugin: string, options: ClaimOptions): Promise<ClaimedDelivery[]> {
+    return this.#track(this.#claim(plugin, options))
+  }
+
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#pending.add(work)
+    const done = () => this.#pending.delete(work)
+    work.then(done, done)
+    return work
+  }
+
+  /** The token of this instance's claim on `id`; 0 (matches nothing) when it holds none. */
+  #tokenOf(id: number): string {
+    return this.#claimed.get(id)?.token ?? '0'
+  }
+
+  async #claim(plugin: string, { now, limit, ordered, concurrency }: ClaimOptions): Promise<ClaimedDelivery[]> {
     if (this.#closed || limit <= 0) return []
     const rows = (await this.#sql`
-      SELECT * FROM gateway_claim(${plugin}, ${this.#owner}, ${now}, ${Math.min(limit, MAX_CLAIM)}, ${ordered ? 1 : (concurrency ?? null)}, ${ordered === true}, ${this.#leaseMs})`) as unknown as Record<string, unknown>[]
+      SELECT * FROM gateway_claim(${plugin}, ${this.#owner}, ${now}, ${Math.min(limit, MAX_CLAIM)}, ${ordered ? 1 : (concurrency ?? null)}, ${ordered === true}, ${this.#leaseMs}, ${[...this.#claimed.keys()]}::int8[])`) as unknown as Record<string, unknown>[]
     const claimed = rows.map(claimedFromRow)
-    for (const delivery of claimed) this.#claimed.set(delivery.id, plugin)
+    rows.forEach((row, i) => this.#claimed.set(claimed[i]!.id, { plugin, token: String(row.token) }))
     return claimed
   }
 
-  /** Keeps this instance's leases alive while their attempts run. */
+  /**
+   * Keeps this instance's leases alive while their attempts run. A claim whose lease is gone
+   * (renewals failed for longer than the lease, and another instance took the delivery over) is
+   * dropped: its outcome will not count, and the delivery may run twice (at least once holds).
+   */
   async #renewLeases(): Promise<void> {
     if (this.#closed || this.#claimed.size === 0) return
+    const held = [...this.#claimed]
     try {
-      await this.#sql`SELECT gateway_renew(${this.#owner}, ${[...this.#claimed.keys()]}::int8[], ${this.#leaseMs})`
+      const kept = new Set(
+        ((await this.#sql`SELECT gateway_renew AS token FROM gateway_renew(${held.map(([, c]) => c.token)}::int8[], ${this.#leaseMs})`) as unknown as Array<{ token: string }>).map((r) => String(r.token)),
+      )
+      const lost = held.filter(([id, claim]) => !kept.has(claim.token) && this.#claimed.get(id) === claim).map(([id]) => id)
+      if (lost.length > 0) this.#warn('delivery leases lost (renewals failed for longer than store.leaseSeconds); those deliveries may run twice', { deliveryIds: lost })
     } catch {
-      // The next renewal tries again; a lease that expires meanwhile is at worst delivered twice.
+      // The next renewal tries again.
     }
   }
 
@@ -489,32 +520,37 @@ export class PgStore implements DeliveryStore {
   }
 
   #unclaim(id: number): void {
-    const plugin = this.#claimed.get(id)
-    if (plugin === undefined) return
+    const claim = this.#claimed.get(id)
+    if (claim === undefined) return
     this.#claimed.delete(id)
-    for (const listener of this.#releaseListeners) listener(plugin)
+    for (const listener of this.#releaseListeners) listener(claim.plugin)
   }
 
   complete(id: number): Promise<void> {
-    return this.#settle(id, { kind: 'complete', id })
+    return this.#settle(id, { kind: 'complete', id, token: this.#tokenOf(id) })
   }
 
   retry(id: number, nextAt: number, error: string): Promise<void> {
-    return this.#settle(id, { kind: 'retry', id, nextAt, error: clip(error) })
+    return this.#settle(id, { kind: 'retry', id, token: this.#tokenOf(id), nextAt, error: clip(error) })
   }
 
   bury(id: number, error: string): Promise<void> {
-    return this.#settle(id, { kind: 'bury', id, error: clip(error) })
+    return this.#settle(id, { kind: 'bury', id, token: this.#tokenOf(id), error: clip(error) })
   }
 
-  async release(id: number): Promise<void> {
-    try {
-      if (!this.#closed) {
-        await this.#sql`SELECT gateway_release(${this.#owner}, ${[id]}::int8[])`
+  /** Never rejects: if the database is unreachable the lease simply expires. */
+  release(id: number): Promise<void> {
+    const token = this.#tokenOf(id)
+    const work = (async () => {
+      try {
+        if (!this.#closed) await this.#sql`DELETE FROM gateway_leases WHERE delivery_id = ${id} AND token = ${token}`
+      } catch {
+        // Expires after leaseSeconds instead.
+      } finally {
+        this.#unclaim(id)
       }
-    } finally {
-      this.#unclaim(id)
-    }
+    })()
+    return this.#track(work)
   }
 
   async listDead(plugin?: string): Promise<DeadLetter[]> {
@@ -573,6 +609,8 @@ export class PgStore implements DeliveryStore {
 
   async close(): Promise<void> {
     if (this.#closed) return
+    // Claims under way land (a stopping dispatcher releases them), and releases finish.
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending])
     // Writes already queued (delivery outcomes) still land before the pool closes.
     while (this.#flushing || this.#flushScheduled || this.#queue.length > 0) {
       if (this.#flushing) await this.#flushing
@@ -580,10 +618,8 @@ export class PgStore implements DeliveryStore {
     }
     this.#closed = true
     clearInterval(this.#renewTimer)
-    // Leases still held (nothing in flight any more) go back at once rather than on expiry.
-    if (this.#claimed.size > 0) {
-      await this.#sql`SELECT gateway_release(${this.#owner}, ${[...this.#claimed.keys()]}::int8[])`.catch(() => {})
-    }
+    // Leases still held here belong to attempts that outlived the shutdown's drain: they are
+    // not given back but left to expire, so no other instance starts them while they may run.
     await this.#unlisten?.().catch(() => {})
     await this.#sql.end({ timeout: 5 })
   }

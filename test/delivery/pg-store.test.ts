@@ -92,6 +92,8 @@ describePg('PgStore', () => {
     // As if A had died a lease ago: its lease runs out.
     const sql = rawSql(url)
     await sql`UPDATE gateway_leases SET lease_until = 0`
+    // A itself never claims a delivery it is still running, expired lease or not.
+    expect(await a.claimDue('x', { now: Date.now(), limit: 5 })).toEqual([])
     const [byB] = await b.claimDue('x', { now: Date.now(), limit: 5 })
     expect(byB!.id).toBe(byA!.id)
     // A wakes up and reports failure: it no longer holds the lease, so B's claim stands.
@@ -100,6 +102,28 @@ describePg('PgStore', () => {
     await b.complete(byB!.id)
     const [row] = await sql`SELECT status, attempts FROM gateway_deliveries`
     expect(row).toMatchObject({ status: 'done', attempts: 1 })
+    await sql.end()
+  })
+
+  it('reports a lease it lost, and keeps the leases of attempts still running when it closes', async () => {
+    const url = freshPgUrl('lost')
+    const warnings: Array<Record<string, unknown>> = []
+    const a = await PgStore.open({ url, leaseMs: 750, warn: (_message, fields) => warnings.push(fields) })
+    open.push(a)
+    const b = await store(url)
+    await a.append(event(['x']))
+    await a.append(event(['x']))
+    const [lost, kept] = await a.claimDue('x', { now: Date.now(), limit: 5 })
+    const sql = rawSql(url)
+    await sql`UPDATE gateway_leases SET lease_until = 0 WHERE delivery_id = ${lost!.id}`
+    expect((await b.claimDue('x', { now: Date.now(), limit: 5 })).map((d) => d.id)).toEqual([lost!.id])
+    await until(() => warnings.length > 0, 3000, 'the lost-lease warning')
+    expect(warnings[0]).toEqual({ deliveryIds: [lost!.id] })
+    // A shuts down while the other attempt still runs: its lease is left to expire, not handed on.
+    await a.close()
+    expect(await b.claimDue('x', { now: Date.now(), limit: 5 })).toEqual([])
+    await sql`UPDATE gateway_leases SET lease_until = 0 WHERE delivery_id = ${kept!.id}`
+    expect((await b.claimDue('x', { now: Date.now(), limit: 5 })).map((d) => d.id)).toEqual([kept!.id])
     await sql.end()
   })
 
