@@ -7,7 +7,6 @@ import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { loadConfig, type LoadedConfig } from './config/load.ts'
 import type { GatewayConfig } from './config/schema.ts'
 import { Dispatcher, type LaneSpec } from './delivery/dispatcher.ts'
-import { PgStore } from './delivery/pg-store.ts'
 import { SqliteStore } from './delivery/sqlite-store.ts'
 import type { DeliveryStore } from './delivery/store.ts'
 import { ConfigError, GatewayError } from './errors.ts'
@@ -71,6 +70,8 @@ export async function openStore(loaded: LoadedConfig, options: { listen?: boolea
   const dedupWindowMs = loaded.config.dedupWindowSeconds * 1000
   if (store.url) {
     const { logger } = options
+    // Loaded only when configured: SQLite users do not pay for the driver at start-up.
+    const { PgStore } = await import('./delivery/pg-store.ts')
     return PgStore.open({ url: store.url, dedupWindowMs, leaseMs: store.leaseSeconds * 1000, listen: options.listen, warn: logger && ((message, fields) => logger.warn(message, fields)) })
   }
   return new SqliteStore({ path: storePath(loaded), sync: store.sync, dedupWindowMs })

@@ -22,6 +22,7 @@
  * - **Migrations** are versioned and run under an advisory lock, so instances may start together.
  */
 import postgres from 'postgres'
+import { redactUrl } from './redact-url.ts'
 import { GatewayError, StoreUnavailableError } from '../errors.ts'
 import { claimedFromRow, deadLetterFromRow, queueStatsFromRow } from './rows.ts'
 import type { AppendResult, ClaimedDelivery, ClaimOptions, DeadLetter, DeliveryStore, NewEvent, QueueStats } from './store.ts'
@@ -186,17 +187,6 @@ function clip(text: string): string {
 function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: string })?.code ?? ''
   return /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|CONNECT_TIMEOUT|CONNECTION_CLOSED|CONNECTION_ENDED|CONNECTION_DESTROYED|EPIPE|57P0[123]|08)/.test(code)
-}
-
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return 'postgres://…'
-  }
 }
 
 export class PgStore implements DeliveryStore {
