@@ -38,6 +38,8 @@ export interface PgStoreOptions {
   maxConnections?: number
   /** LISTEN for other instances' new work (the server); the CLI does not need it. @default true */
   listen?: boolean
+  /** A commit not answered by then is refused (503). @default 1500, inside Tencent's 2 s deadline */
+  commitTimeoutMs?: number
   /** Where the store reports trouble that is not an error of any one call (lost leases). */
   warn?: (message: string, fields: Record<string, unknown>) => void
 }
@@ -186,7 +188,21 @@ function clip(text: string): string {
 /** A connection-level failure (the server is gone), as opposed to one bad row. */
 function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: string })?.code ?? ''
-  return /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|CONNECT_TIMEOUT|CONNECTION_CLOSED|CONNECTION_ENDED|CONNECTION_DESTROYED|EPIPE|57P0[123]|08)/.test(code)
+  return /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|CONNECT_TIMEOUT|CONNECTION_CLOSED|CONNECTION_ENDED|CONNECTION_DESTROYED|EPIPE|COMMIT_TIMEOUT|57P0[123]|08)/.test(code)
+}
+
+/**
+ * Rejects after `ms` with code COMMIT_TIMEOUT, leaving `work` to finish on its own: a database
+ * that stops answering without closing the connection (a network partition) must not hold
+ * Tencent's requests past its 2 s deadline. A commit that lands late stores callbacks that were
+ * answered 503; they are delivered all the same, which is harmless. Never 200 without a commit.
+ */
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`PostgreSQL did not answer within ${ms} ms`), { code: 'COMMIT_TIMEOUT' })), ms)
+  })
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
 }
 
 export class PgStore implements DeliveryStore {
@@ -200,6 +216,7 @@ export class PgStore implements DeliveryStore {
   #channel = ''
   #dedupWindowMs: number
   #warn: NonNullable<PgStoreOptions['warn']>
+  #commitTimeoutMs: number
   #leaseMs: number
   #queue: Waiter[] = []
   #flushScheduled = false
@@ -219,6 +236,7 @@ export class PgStore implements DeliveryStore {
     this.#dedupWindowMs = options.dedupWindowMs ?? 0
     this.#leaseMs = options.leaseMs ?? 30_000
     this.#warn = options.warn ?? (() => {})
+    this.#commitTimeoutMs = options.commitTimeoutMs ?? 1500
   }
 
   /** Connects, migrates (under an advisory lock) and starts listening; throws a clear error if the server is unreachable. */
@@ -333,7 +351,7 @@ export class PgStore implements DeliveryStore {
   async #flush(batch: Waiter[]): Promise<void> {
     const touched = new Set<string>()
     try {
-      const results = await this.#commit(batch, touched)
+      const results = await withTimeout(this.#commit(batch, touched), this.#commitTimeoutMs)
       batch.forEach((waiter, i) => waiter.resolve(results[i]!))
       this.#notifyLocal(touched)
       return
@@ -347,7 +365,7 @@ export class PgStore implements DeliveryStore {
     // One bad write must not fail the others that shared its batch: redo each alone.
     for (const waiter of batch) {
       try {
-        const [result] = await this.#commit([waiter], touched)
+        const [result] = await withTimeout(this.#commit([waiter], touched), this.#commitTimeoutMs)
         waiter.resolve(result!)
       } catch (error) {
         waiter.reject(new StoreUnavailableError(`store commit failed: ${(error as Error).message}`, { cause: error }))
