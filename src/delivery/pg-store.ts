@@ -164,6 +164,8 @@ CREATE INDEX gateway_leases_token ON gateway_leases (token);
 ]
 
 const MAX_ERROR_TEXT = 2000
+/** How long close() waits for claims and writes under way. */
+const CLOSE_WAIT_MS = 5000
 /** Rows per claim at most, whatever the caller asks. */
 const MAX_CLAIM = 256
 
@@ -177,6 +179,8 @@ interface Waiter {
   write: { kind: 'event'; event: NewEvent } | Outcome
   resolve: (result: AppendResult) => void
   reject: (error: Error) => void
+  /** An event not committed by its deadline was answered 503; it is then left out of any later batch. */
+  expired?: boolean
 }
 
 type Sql = postgres.Sql<Record<string, never>>
@@ -188,22 +192,9 @@ function clip(text: string): string {
 /** A connection-level failure (the server is gone), as opposed to one bad row. */
 function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: string })?.code ?? ''
-  return /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|CONNECT_TIMEOUT|CONNECTION_CLOSED|CONNECTION_ENDED|CONNECTION_DESTROYED|EPIPE|COMMIT_TIMEOUT|57P0[123]|08)/.test(code)
+  return /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|CONNECT_TIMEOUT|CONNECTION_CLOSED|CONNECTION_ENDED|CONNECTION_DESTROYED|EPIPE|57P0[123]|08)/.test(code)
 }
 
-/**
- * Rejects after `ms` with code COMMIT_TIMEOUT, leaving `work` to finish on its own: a database
- * that stops answering without closing the connection (a network partition) must not hold
- * Tencent's requests past its 2 s deadline. A commit that lands late stores callbacks that were
- * answered 503; they are delivered all the same, which is harmless. Never 200 without a commit.
- */
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`PostgreSQL did not answer within ${ms} ms`), { code: 'COMMIT_TIMEOUT' })), ms)
-  })
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
-}
 
 export class PgStore implements DeliveryStore {
   readonly kind = 'postgres'
@@ -225,11 +216,10 @@ export class PgStore implements DeliveryStore {
   #listeners: Array<(plugins: Set<string>) => void> = []
   #releaseListeners: Array<(plugin: string) => void> = []
   /** Delivery id → its claim (plugin and lease token), for every lease this instance holds (renewed on a timer). */
-  #claimed = new Map<number, { plugin: string; token: string }>()
+  #claimed = new Map<number, { plugin: string; token: string; lost?: boolean }>()
   /** Claims and releases under way: close() waits for them. */
   #pending = new Set<Promise<unknown>>()
   #renewTimer: ReturnType<typeof setInterval> | undefined
-  #unlisten: (() => Promise<void>) | undefined
 
   private constructor(sql: Sql, options: PgStoreOptions) {
     this.#sql = sql
@@ -252,8 +242,7 @@ export class PgStore implements DeliveryStore {
     try {
       await store.#migrate()
       if (options.listen !== false) {
-        const listening = await sql.listen(store.#channel, (payload) => store.#onNotify(payload))
-        store.#unlisten = listening.unlisten
+        await sql.listen(store.#channel, (payload) => store.#onNotify(payload))
       }
     } catch (error) {
       await sql.end({ timeout: 1 }).catch(() => {})
@@ -322,25 +311,53 @@ export class PgStore implements DeliveryStore {
     return this.#enqueue({ kind: 'event', event })
   }
 
+  /**
+   * Events carry a deadline from the moment they arrive: a database that stops answering
+   * without closing the connection (a partition, a lock) must not hold Tencent's request past
+   * its 2 s. At the deadline the event is refused (503) and left out of any batch not yet sent.
+   * If the batch it was in commits after all, it is stored and delivered although answered 503,
+   * which is harmless; it is never answered 200 without a commit. Outcomes have no deadline:
+   * nobody waits on them, and they must still land.
+   */
   #enqueue(write: Waiter['write']): Promise<AppendResult> {
     if (this.#closed) return Promise.reject(new StoreUnavailableError('store is closed'))
     return new Promise((resolve, reject) => {
-      this.#queue.push({ write, resolve, reject })
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const waiter: Waiter = {
+        write,
+        resolve: (result) => {
+          clearTimeout(timer)
+          resolve(result)
+        },
+        reject: (error) => {
+          clearTimeout(timer)
+          reject(error)
+        },
+      }
+      if (write.kind === 'event') {
+        timer = setTimeout(() => {
+          waiter.expired = true
+          reject(new StoreUnavailableError(`PostgreSQL did not commit within ${this.#commitTimeoutMs} ms`))
+        }, this.#commitTimeoutMs)
+      }
+      this.#queue.push(waiter)
       this.#scheduleFlush()
     })
   }
 
   /**
    * One commit statement at a time; what arrives meanwhile gathers for the next. (Several in
-   * flight measured no faster in S6: the server's CPU, not the round trip, is the limit there.)
+   * flight measured no faster in S6, and a stalled database would pile them up, starving the
+   * pool that claims and lease renewals use.)
    */
   #scheduleFlush(): void {
     if (this.#flushScheduled || this.#flushing || this.#queue.length === 0) return
     this.#flushScheduled = true
     setImmediate(() => {
       this.#flushScheduled = false
-      const batch = this.#queue
+      const batch = this.#queue.filter((waiter) => !waiter.expired)
       this.#queue = []
+      if (batch.length === 0) return
       this.#flushing = this.#flush(batch).finally(() => {
         this.#flushing = undefined
         this.#scheduleFlush()
@@ -351,7 +368,7 @@ export class PgStore implements DeliveryStore {
   async #flush(batch: Waiter[]): Promise<void> {
     const touched = new Set<string>()
     try {
-      const results = await withTimeout(this.#commit(batch, touched), this.#commitTimeoutMs)
+      const results = await this.#commit(batch, touched)
       batch.forEach((waiter, i) => waiter.resolve(results[i]!))
       this.#notifyLocal(touched)
       return
@@ -362,13 +379,21 @@ export class PgStore implements DeliveryStore {
         return
       }
     }
-    // One bad write must not fail the others that shared its batch: redo each alone.
-    for (const waiter of batch) {
+    // One bad write must not fail the others that shared its batch: redo each alone. If the
+    // connection goes meanwhile, the rest fail at once rather than one by one.
+    for (let i = 0; i < batch.length; i++) {
+      const waiter = batch[i]!
+      if (waiter.expired) continue
       try {
-        const [result] = await withTimeout(this.#commit([waiter], touched), this.#commitTimeoutMs)
+        const [result] = await this.#commit([waiter], touched)
         waiter.resolve(result!)
       } catch (error) {
-        waiter.reject(new StoreUnavailableError(`store commit failed: ${(error as Error).message}`, { cause: error }))
+        const failure = new StoreUnavailableError(`store commit failed: ${(error as Error).message}`, { cause: error })
+        waiter.reject(failure)
+        if (isConnectionError(error)) {
+          for (const rest of batch.slice(i + 1)) rest.reject(failure)
+          break
+        }
       }
     }
     this.#notifyLocal(touched)
@@ -500,12 +525,16 @@ export class PgStore implements DeliveryStore {
    */
   async #renewLeases(): Promise<void> {
     if (this.#closed || this.#claimed.size === 0) return
-    const held = [...this.#claimed]
+    // A lost claim stays in #claimed (this instance never claims what it still runs) but is
+    // neither renewed nor reported again.
+    const held = [...this.#claimed].filter(([, claim]) => !claim.lost)
+    if (held.length === 0) return
     try {
       const kept = new Set(
         ((await this.#sql`SELECT gateway_renew AS token FROM gateway_renew(${held.map(([, c]) => c.token)}::int8[], ${this.#leaseMs})`) as unknown as Array<{ token: string }>).map((r) => String(r.token)),
       )
       const lost = held.filter(([id, claim]) => !kept.has(claim.token) && this.#claimed.get(id) === claim).map(([id]) => id)
+      for (const id of lost) this.#claimed.get(id)!.lost = true
       if (lost.length > 0) this.#warn('delivery leases lost (renewals failed for longer than store.leaseSeconds); those deliveries may run twice', { deliveryIds: lost })
     } catch {
       // The next renewal tries again.
@@ -523,16 +552,18 @@ export class PgStore implements DeliveryStore {
     try {
       await this.#enqueue(outcome)
     } finally {
-      this.#unclaim(id)
+      this.#unclaim(id, outcome.token)
     }
   }
 
-  #unclaim(id: number): void {
+  /** Forgets claim `token` on `id` (never a newer claim of the same delivery) and wakes its queue. */
+  #unclaim(id: number, token: string): void {
     const claim = this.#claimed.get(id)
-    if (claim === undefined) return
+    if (claim === undefined || claim.token !== token) return
     this.#claimed.delete(id)
     for (const listener of this.#releaseListeners) listener(claim.plugin)
   }
+
 
   complete(id: number): Promise<void> {
     return this.#settle(id, { kind: 'complete', id, token: this.#tokenOf(id) })
@@ -555,7 +586,7 @@ export class PgStore implements DeliveryStore {
       } catch {
         // Expires after leaseSeconds instead.
       } finally {
-        this.#unclaim(id)
+        this.#unclaim(id, token)
       }
     })()
     return this.#track(work)
@@ -617,18 +648,26 @@ export class PgStore implements DeliveryStore {
 
   async close(): Promise<void> {
     if (this.#closed) return
-    // Claims under way land (a stopping dispatcher releases them), and releases finish.
-    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending])
-    // Writes already queued (delivery outcomes) still land before the pool closes.
-    while (this.#flushing || this.#flushScheduled || this.#queue.length > 0) {
-      if (this.#flushing) await this.#flushing
-      else await new Promise((resolve) => setImmediate(resolve))
-    }
+    // Claims under way land (a stopping dispatcher releases them), releases finish, and writes
+    // already queued (delivery outcomes) land before the pool closes; but a database that does
+    // not answer cannot hold the shutdown: after CLOSE_WAIT_MS what is left is dropped (its
+    // leases expire; its deliveries are made again).
+    const settled = (async () => {
+      while (this.#pending.size > 0) await Promise.allSettled([...this.#pending])
+      while (this.#flushing || this.#flushScheduled || this.#queue.length > 0) {
+        if (this.#flushing) await this.#flushing
+        else await new Promise((resolve) => setImmediate(resolve))
+      }
+    })()
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([settled, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))])
+    clearTimeout(timer)
     this.#closed = true
+    for (const waiter of this.#queue.splice(0)) waiter.reject(new StoreUnavailableError('store is closed'))
     clearInterval(this.#renewTimer)
     // Leases still held here belong to attempts that outlived the shutdown's drain: they are
     // not given back but left to expire, so no other instance starts them while they may run.
-    await this.#unlisten?.().catch(() => {})
-    await this.#sql.end({ timeout: 5 })
+    // end() closes the LISTEN connection too (an UNLISTEN first would wait on a silent server).
+    await this.#sql.end({ timeout: 1 })
   }
 }

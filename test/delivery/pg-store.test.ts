@@ -119,6 +119,9 @@ describePg('PgStore', () => {
     expect((await b.claimDue('x', { now: Date.now(), limit: 5 })).map((d) => d.id)).toEqual([lost!.id])
     await until(() => warnings.length > 0, 3000, 'the lost-lease warning')
     expect(warnings[0]).toEqual({ deliveryIds: [lost!.id] })
+    // Reported once, not at every renewal (every 250 ms here).
+    await Bun.sleep(800)
+    expect(warnings).toHaveLength(1)
     // A shuts down while the other attempt still runs: its lease is left to expire, not handed on.
     await a.close()
     expect(await b.claimDue('x', { now: Date.now(), limit: 5 })).toEqual([])
