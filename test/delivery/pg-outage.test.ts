@@ -93,17 +93,28 @@ afterEach(async () => {
 
 const body = (room: string) => JSON.stringify({ CallbackCommand: 'Live.CallbackAfterDestroyRoom', RoomId: room, EventType: 'DestroyByUser', EventTime: 1 })
 
+/** A fresh schema's URL, reached through a new proxy (kept in `proxy` for the test to cut or stall). */
+async function proxiedPgUrl(label: string): Promise<string> {
+  const direct = new URL(freshPgUrl(label))
+  proxy = await startProxy(direct.hostname, Number(direct.port || 5432))
+  const viaProxy = new URL(direct)
+  viaProxy.port = String(proxy.port)
+  return viaProxy.toString()
+}
+
+/** A gateway whose store is behind the proxy, with one callback stored and delivered already. */
+async function gatewayBehindProxy(label: string): Promise<TestGateway> {
+  const gateway = await makeGateway(recordingConfig({ store: `store:\n  url: "${await proxiedPgUrl(label)}"` }))
+  expect((await gateway.post(tencentQuery(), body('before'))).status).toBe(200)
+  await until(() => deliveredTo('rec').length === 1, 5000, 'the first delivery')
+  return gateway
+}
+
 describePg('PostgreSQL outage', () => {
   it('answers 503 within Tencent\'s 2 s when the database stops answering, and recovers', async () => {
-    const direct = new URL(freshPgUrl('stall'))
-    proxy = await startProxy(direct.hostname, Number(direct.port || 5432))
-    const viaProxy = new URL(direct)
-    viaProxy.port = String(proxy.port)
-    gw = await makeGateway(recordingConfig({ store: `store:\n  url: "${viaProxy}"` }))
-    expect((await gw.post(tencentQuery(), body('before'))).status).toBe(200)
-    await until(() => deliveredTo('rec').length === 1, 5000, 'the first delivery')
+    gw = await gatewayBehindProxy('stall')
 
-    proxy.stall()
+    proxy!.stall()
     // The second arrives while the first one's commit hangs: each has its own deadline, counted
     // from its arrival, not from when a commit for it could start.
     const timed = async (room: string, delayMs: number) => {
@@ -121,7 +132,7 @@ describePg('PostgreSQL outage', () => {
       expect(answer.ms).toBeLessThan(2000)
     }
 
-    proxy.unstall()
+    proxy!.unstall()
     const after = await until(async () => {
       const response = await gw!.post(tencentQuery(), body('after'))
       return response.status === 200 && response
@@ -134,13 +145,9 @@ describePg('PostgreSQL outage', () => {
 
 
   it('shuts down within a bounded time while the database does not answer', async () => {
-    const direct = new URL(freshPgUrl('closing'))
-    proxy = await startProxy(direct.hostname, Number(direct.port || 5432))
-    const viaProxy = new URL(direct)
-    viaProxy.port = String(proxy.port)
-    const store = await PgStore.open({ url: viaProxy.toString() })
+    const store = await PgStore.open({ url: await proxiedPgUrl('closing') })
     await store.append({ id: crypto.randomUUID(), command: 'X', sdkAppId: '1', receivedAt: Date.now(), body: '{}', targets: ['a'] })
-    proxy.stall()
+    proxy!.stall()
     const claim = store.claimDue('a', { now: Date.now(), limit: 1 }).catch(() => [])
     const t0 = performance.now()
     await store.close()
@@ -148,21 +155,14 @@ describePg('PostgreSQL outage', () => {
     console.log(`PostgreSQL stalled: close() returned after ${ms.toFixed(0)} ms`)
     // Bounded (about 5 s of waiting, then the pool is ended), where it used to wait for TCP.
     expect(ms).toBeLessThan(15_000)
-    proxy.unstall()
+    proxy!.unstall()
     await claim
   }, 30_000)
 
   it('answers 503 and delivers nothing while the database is unreachable, then recovers', async () => {
-    const direct = new URL(freshPgUrl('outage'))
-    proxy = await startProxy(direct.hostname, Number(direct.port || 5432))
-    const viaProxy = new URL(direct)
-    viaProxy.port = String(proxy.port)
-    gw = await makeGateway(recordingConfig({ store: `store:\n  url: "${viaProxy}"` }))
+    gw = await gatewayBehindProxy('outage')
 
-    expect((await gw.post(tencentQuery(), body('before'))).status).toBe(200)
-    await until(() => deliveredTo('rec').length === 1, 5000, 'the first delivery')
-
-    await proxy.cut()
+    await proxy!.cut()
     const t0 = performance.now()
     const during = await gw.post(tencentQuery(), body('during'))
     console.log(`PostgreSQL outage: answered 503 after ${(performance.now() - t0).toFixed(0)} ms`)
@@ -171,7 +171,7 @@ describePg('PostgreSQL outage', () => {
     // Giving a claim back cannot fail the process while the database is away (the lease expires).
     await gw.store.release(123456)
 
-    await proxy.restore()
+    await proxy!.restore()
     // The pool reconnects by itself: the next callback is stored and delivered.
     const after = await until(async () => {
       const response = await gw!.post(tencentQuery(), body('after'))
