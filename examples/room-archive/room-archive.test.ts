@@ -1,16 +1,12 @@
-import { describe, it, expect, afterEach } from 'bun:test'
+import { describe, it, expect } from 'bun:test'
 import { rm } from 'node:fs/promises'
 import { PermanentError, RetryLater } from '../../src/plugin.ts'
-import { failure, setupPlugin, sampleEvent, type HarnessResult } from '../../test/helpers/plugin-harness.ts'
+import { cleanupAfterEach, failure, setupPlugin, sampleEvent, type HarnessResult } from '../../test/helpers/plugin-harness.ts'
 import { startSink, type Sink } from '../../test/helpers/sinks.ts'
 import roomArchive, { toArchiveRecord } from './room-archive.ts'
 
 const API_KEY = 'archive-key-789'
-const cleanups: Array<() => Promise<unknown>> = []
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const cleanups = cleanupAfterEach()
 
 async function startWith(respond?: Sink['respond']): Promise<{ target: Sink; harness: HarnessResult }> {
   const target = startSink(respond)

@@ -1,17 +1,13 @@
-import { describe, it, expect, afterEach } from 'bun:test'
+import { describe, it, expect } from 'bun:test'
 import { mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { PluginInstance } from '../../src/plugin.ts'
-import { setupPlugin, sampleEvent } from '../../test/helpers/plugin-harness.ts'
+import { cleanupAfterEach, setupPlugin, sampleEvent } from '../../test/helpers/plugin-harness.ts'
 import { createGroupCommit } from './group-commit.ts'
 import fileLogger from './index.ts'
 
-const cleanups: Array<() => Promise<unknown>> = []
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const cleanups = cleanupAfterEach()
 
 async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'file-logger-test-'))

@@ -1,17 +1,13 @@
-import { describe, it, expect, afterEach } from 'bun:test'
+import { describe, it, expect } from 'bun:test'
 import { rm } from 'node:fs/promises'
 import { PermanentError, RetryLater } from '../../src/plugin.ts'
 import type { GatewayEvent } from '../../src/plugin.ts'
-import { failure, setupPlugin, sampleEvent, type HarnessResult } from '../../test/helpers/plugin-harness.ts'
+import { cleanupAfterEach, failure, setupPlugin, sampleEvent, type HarnessResult } from '../../test/helpers/plugin-harness.ts'
 import { startSink, type Sink } from '../../test/helpers/sinks.ts'
 import slackNotifier from './index.ts'
 
 const SECRET_PATH = '/services/T000/B000/SECRETxyz'
-const cleanups: Array<() => Promise<unknown>> = []
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const cleanups = cleanupAfterEach()
 
 function sink(respond?: Sink['respond']): Sink {
   const started = startSink(respond)

@@ -2,6 +2,7 @@
  * Sets up a plugin definition the way the host does (options defaulted and checked),
  * for plugin unit tests that need no config file or server.
  */
+import { afterEach } from 'bun:test'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -76,4 +77,16 @@ export async function failure(promise: Promise<unknown>): Promise<Error> {
     return error as Error
   }
   throw new Error('expected deliver to throw')
+}
+
+/**
+ * Cleanups a test registers (sinks to close, folders to remove), run after each test, newest
+ * first. Call once at the top level of a test file.
+ */
+export function cleanupAfterEach(): Array<() => Promise<unknown>> {
+  const cleanups: Array<() => Promise<unknown>> = []
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+  })
+  return cleanups
 }
