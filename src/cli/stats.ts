@@ -20,7 +20,7 @@ export async function statsCommand(args: string[]): Promise<number> {
     // Instances of the config with nothing queued are shown too, with zeros.
     const known = new Set(rows.map((row) => row.plugin))
     for (const instance of loaded.instances) {
-      if (instance.enabled && !known.has(instance.id)) rows.push({ plugin: instance.id, pending: 0, dead: 0, inFlight: store.kind === 'postgres' ? 0 : undefined })
+      if (instance.enabled && !known.has(instance.id)) rows.push({ plugin: instance.id, pending: 0, dead: 0, inFlight: store.shared ? 0 : undefined })
     }
     rows.sort((a, b) => a.plugin.localeCompare(b.plugin))
     const configured = new Set(loaded.instances.filter((i) => i.enabled).map((i) => i.id))
