@@ -203,10 +203,12 @@ export async function loadConfig({ path, environment, env = process.env }: LoadO
   const config = normalise(GatewayConfig, interpolated) as GatewayConfig
   problems.push(...schemaErrors(GatewayConfig, config).filter(notMissing))
 
-  if (Array.isArray(config.server?.allowIps)) {
-    config.server.allowIps.forEach((entry, i) => {
+  for (const key of ['allowIps', 'trustProxy'] as const) {
+    const entries: unknown = config.server?.[key]
+    if (!Array.isArray(entries)) continue
+    entries.forEach((entry, i) => {
       const problem = typeof entry === 'string' ? allowEntryProblem(entry) : undefined
-      if (problem) problems.push(`server.allowIps[${i}]: ${problem}`)
+      if (problem) problems.push(`server.${key}[${i}]: ${problem}`)
     })
   }
 

@@ -10,6 +10,8 @@ const closed = { additionalProperties: false } as const
 /** An SDKAppID: a number, or its digits as text. */
 const SdkAppId = t.Union([t.Integer({ minimum: 1 }), t.String({ pattern: '^[0-9]+$' })])
 
+export const TrustProxy = t.Union([t.Boolean(), t.Array(t.String())], { default: false })
+
 export const ServerConfig = t.Object(
   {
     /** @default '0.0.0.0' */
@@ -24,8 +26,12 @@ export const ServerConfig = t.Object(
     readTimeoutMs: t.Integer({ minimum: 1, default: 10000 }),
     /** IPs or CIDRs allowed to call; empty allows anyone. @default [] */
     allowIps: t.Array(t.String(), { default: [] }),
-    /** Take the client address from X-Forwarded-For. @default false */
-    trustProxy: t.Boolean({ default: false }),
+    /**
+     * Whose X-Forwarded-For names the caller: the IPs or CIDRs of the proxies you run (the
+     * header is read only when the peer is one of them), `true` for its right-most entry
+     * whoever the peer is, or `false` for the peer address. @default false
+     */
+    trustProxy: TrustProxy,
   },
   { ...closed, default: {} },
 )
@@ -131,6 +137,7 @@ export const GatewayConfig = t.Object(
 
 export type GatewayConfig = Static<typeof GatewayConfig>
 export type ServerConfig = Static<typeof ServerConfig>
+export type TrustProxy = Static<typeof TrustProxy>
 export type StoreConfig = Static<typeof StoreConfig>
 export type RetryConfig = Static<typeof RetryConfig>
 export type RouteConfig = Static<typeof RouteConfig>

@@ -42,11 +42,30 @@ export function compileAllowList(entries: readonly string[]): AllowList | undefi
 }
 
 /**
- * The caller's address. Behind a trusted proxy, the right-most X-Forwarded-For entry: the
- * one our own proxy appended (entries to its left come from the client and can be forged).
+ * `server.trustProxy` compiled once per config load or reload: `false` (use the peer), `true`
+ * (the right-most X-Forwarded-For entry, whoever the peer is), or the proxies you run.
  */
-export function callerAddress(peer: string | undefined, forwardedFor: string | null, trustProxy: boolean): string | undefined {
-  if (!trustProxy || !forwardedFor) return peer
+export type ProxyTrust = boolean | AllowList
+
+/** Entries must have passed allowEntryProblem. An empty list trusts no proxy, like `false`. */
+export function compileProxyTrust(setting: boolean | readonly string[]): ProxyTrust {
+  if (typeof setting === 'boolean') return setting
+  return compileAllowList(setting) ?? false
+}
+
+/**
+ * The caller's address. With a list of proxies, X-Forwarded-For counts only when the peer is
+ * one of them; it is then walked right to left past every trusted hop, and the first untrusted
+ * hop is the caller (the left-most when all are trusted). Entries further left were written by
+ * the client and prove nothing. With `true`, the right-most entry, whoever sent the request.
+ */
+export function callerAddress(peer: string | undefined, forwardedFor: string | null, trust: ProxyTrust): string | undefined {
+  if (trust === false || !forwardedFor) return peer
+  if (trust !== true && !trust.allows(peer)) return peer
   const hops = forwardedFor.split(',').map((hop) => hop.trim()).filter(Boolean)
-  return hops.at(-1) ?? peer
+  if (trust === true) return hops.at(-1) ?? peer
+  for (let i = hops.length - 1; i > 0; i--) {
+    if (!trust.allows(hops[i])) return hops[i]
+  }
+  return hops[0] ?? peer
 }

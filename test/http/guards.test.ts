@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { connect } from 'node:net'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { allowEntryProblem, callerAddress, compileAllowList } from '../../src/http/allow-list.ts'
+import { allowEntryProblem, callerAddress, compileAllowList, compileProxyTrust } from '../../src/http/allow-list.ts'
 import { setClientAddress } from '../../src/http/client-address.ts'
 import { deliveredTo, resetRecording } from '../fixtures/recording-plugin.ts'
 import { makeGateway, recordingConfig, SEED_BODY, tempDir, tencentQuery, until } from '../helpers/gateway.ts'
@@ -33,10 +33,39 @@ describe('allow list', () => {
     expect(allowEntryProblem('10.0.0.0/8/1')).toContain('not an IP')
   })
 
-  it('trusts X-Forwarded-For only when told to, and then only its right-most hop', () => {
+  it('trusts X-Forwarded-For only when told to; `true` takes its right-most hop from any peer', () => {
     expect(callerAddress('127.0.0.1', '6.6.6.6', false)).toBe('127.0.0.1')
     expect(callerAddress('127.0.0.1', '6.6.6.6, 183.192.202.5', true)).toBe('183.192.202.5')
     expect(callerAddress('127.0.0.1', null, true)).toBe('127.0.0.1')
+    // The reason `validate` warns about `true`: a direct caller names its own address.
+    expect(callerAddress('9.9.9.9', '183.192.202.5', true)).toBe('183.192.202.5')
+    expect(compileProxyTrust(true)).toBe(true)
+    expect(compileProxyTrust(false)).toBe(false)
+    expect(compileProxyTrust([])).toBe(false)
+  })
+
+  it('with a list of proxies, reads X-Forwarded-For only from them and walks it right to left past trusted hops', () => {
+    const trust = compileProxyTrust(['127.0.0.1', '10.0.0.0/8', 'fd00::/8'])
+    // A peer that is not a listed proxy is the caller, whatever it claims.
+    expect(callerAddress('9.9.9.9', '183.192.202.5', trust)).toBe('9.9.9.9')
+    expect(callerAddress('::ffff:9.9.9.9', '183.192.202.5', trust)).toBe('::ffff:9.9.9.9')
+    expect(callerAddress(undefined, '183.192.202.5', trust)).toBeUndefined()
+    // From a listed proxy: the first untrusted hop from the right; a forged entry to its left does not count.
+    expect(callerAddress('127.0.0.1', '183.192.202.5', trust)).toBe('183.192.202.5')
+    expect(callerAddress('127.0.0.1', '6.6.6.6, 183.192.202.5', trust)).toBe('183.192.202.5')
+    expect(callerAddress('127.0.0.1', '6.6.6.6, 183.192.202.5, 10.1.2.3, 10.4.5.6', trust)).toBe('183.192.202.5')
+    expect(callerAddress('127.0.0.1', '6.6.6.6,183.192.202.5 , fd00::7', trust)).toBe('183.192.202.5')
+    // Every hop trusted: the left-most.
+    expect(callerAddress('127.0.0.1', '10.0.0.9, 10.0.0.8', trust)).toBe('10.0.0.9')
+    // No header, or an empty one: the proxy itself.
+    expect(callerAddress('127.0.0.1', null, trust)).toBe('127.0.0.1')
+    expect(callerAddress('127.0.0.1', ' , ', trust)).toBe('127.0.0.1')
+    // A hop that is not an address is untrusted, so it becomes the caller (and fails allowIps).
+    expect(callerAddress('127.0.0.1', '183.192.202.5, garbage', trust)).toBe('garbage')
+    // An IPv4-mapped IPv6 peer or hop matches the IPv4 entries.
+    expect(callerAddress('::ffff:127.0.0.1', '183.192.202.5', trust)).toBe('183.192.202.5')
+    expect(callerAddress('127.0.0.1', '183.192.202.5, ::ffff:10.0.0.1', trust)).toBe('183.192.202.5')
+    expect(callerAddress('::1', '183.192.202.5', trust)).toBe('::1')
   })
 
   it('answers 403 to a caller outside the list and delivers nothing', async () => {
@@ -67,6 +96,26 @@ describe('allow list', () => {
 
   it('rejects an invalid entry in the config', async () => {
     await expect(makeGateway(recordingConfig({ extra: 'server:\n  allowIps: [10.0.0.0/40]' }))).rejects.toThrow('server.allowIps[0]: "10.0.0.0/40" has a prefix length outside 0..32')
+  })
+
+  it('rejects an invalid trustProxy entry in the config, with its path', async () => {
+    const attempt = makeGateway(recordingConfig({ extra: 'server:\n  trustProxy: [127.0.0.1, 10.0.0.0/33, proxy.local]' }))
+    await expect(attempt).rejects.toThrow('server.trustProxy[1]: "10.0.0.0/33" has a prefix length outside 0..32')
+    await expect(attempt).rejects.toThrow('server.trustProxy[2]: "proxy.local" is not an IP address or CIDR')
+  })
+
+  it('with a proxy list, ignores X-Forwarded-For from a peer that is not the proxy', async () => {
+    const gw = await makeGateway(recordingConfig({ extra: 'server:\n  allowIps: [10.1.2.3]\n  trustProxy: [127.0.0.1]' }))
+    const request = (peer: string, forwarded?: string) => {
+      const r = new Request(`http://localhost/callback?${tencentQuery()}`, { method: 'POST', body: SEED_BODY, headers: forwarded ? { 'x-forwarded-for': forwarded } : {} })
+      setClientAddress(r, peer)
+      return gw.app.handle(r)
+    }
+    expect((await request('127.0.0.1', '10.1.2.3')).status).toBe(200)
+    expect((await request('::ffff:127.0.0.1', '10.1.2.3')).status).toBe(200)
+    expect((await request('127.0.0.1', '10.1.2.3, 6.6.6.6')).status).toBe(403)
+    expect((await request('10.9.9.9', '10.1.2.3')).status).toBe(403)
+    await gw.close()
   })
 })
 
