@@ -37,10 +37,25 @@ export function describeConfig(loaded: LoadedConfig): string {
   return secrets.scrub(lines.join('\n'))
 }
 
+/** Valid settings that are still risky, one line each. */
+export function configWarnings(loaded: LoadedConfig): string[] {
+  const warnings: string[] = []
+  const { server } = loaded.config
+  if (server.trustProxy === true) {
+    // Listening on loopback means the proxy is local, so its address is known; otherwise only the operator knows it.
+    const proxy = server.hostname === '127.0.0.1' ? '127.0.0.1' : "<your proxy's address>"
+    warnings.push(
+      `server.trustProxy: true takes the right-most X-Forwarded-For entry from any peer, so a client that reaches the gateway without passing your proxy chooses the address allowIps checks; list the proxy instead: trustProxy: [${proxy}]`,
+    )
+  }
+  return warnings
+}
+
 export async function validateCommand(args: string[]): Promise<number> {
   const { values } = parse(args, { ...CONFIG_OPTIONS })
   const loaded = await loadConfig({ path: requireConfig(values), environment: values.env })
   console.log(describeConfig(loaded))
+  for (const warning of configWarnings(loaded)) console.error(`warning: ${warning}`)
   console.log('\nconfig OK')
   return 0
 }

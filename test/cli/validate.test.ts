@@ -64,6 +64,23 @@ routes:
     expect(result.stdout).toMatch(/ops-slack\s+slack-notifier\s+enabled/)
   })
 
+  it('warns about trustProxy: true (exit code unchanged) and suggests listing the proxy; the list form gets no warning', async () => {
+    const config = (trust: string, hostname = '127.0.0.1') => configFile(`server: { hostname: ${hostname}, allowIps: [183.192.202.0/25], trustProxy: ${trust} }\ntencent: { sdkAppId: 1400000000 }\n`)
+    const trusting = await runCli(['validate', '--config', config('true')])
+    expect(trusting.code).toBe(0)
+    expect(trusting.stdout).toContain('config OK')
+    expect(trusting.stderr).toMatch(/^warning: server\.trustProxy: true .*X-Forwarded-For.*trustProxy: \[127\.0\.0\.1\]$/m)
+    const public_ = await runCli(['validate', '--config', config('true', '0.0.0.0')])
+    expect(public_.code).toBe(0)
+    expect(public_.stderr).toContain("trustProxy: [<your proxy's address>]")
+    const listed = await runCli(['validate', '--config', config('[127.0.0.1]')])
+    expect(listed.code).toBe(0)
+    expect(listed.stderr).not.toContain('warning')
+    const bad = await runCli(['validate', '--config', config('[127.0.0.1, 10.0.0.0/33]')])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('server.trustProxy[1]: "10.0.0.0/33" has a prefix length outside 0..32')
+  })
+
   it('exits 2 on bad arguments and unknown commands', async () => {
     expect((await runCli(['validate'])).code).toBe(2)
     expect((await runCli(['validate', '--config', 'x.yaml', '--bogus'])).code).toBe(2)
