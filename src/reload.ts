@@ -37,7 +37,18 @@ export function planReload(current: LoadedConfig, running: PluginInstanceSpec[],
   const staying = new Set(plan.keep)
   plan.retire = running.filter((spec) => !staying.has(spec.id)).map((spec) => spec.id)
   for (const key of ['server', 'store', 'dedupWindowSeconds'] as const) {
-    if (JSON.stringify(current.config[key]) !== JSON.stringify(next.config[key])) plan.needsRestart.push(key)
+    if (JSON.stringify(restartOnly(current, key)) !== JSON.stringify(restartOnly(next, key))) plan.needsRestart.push(key)
   }
   return plan
+}
+
+/**
+ * A section's settings that only a restart applies. The listener's address, path and limits
+ * are fixed once it listens, but the caller checks (allowIps, trustProxy) are part of the
+ * ingress state that a reload swaps at once.
+ */
+function restartOnly(loaded: LoadedConfig, key: 'server' | 'store' | 'dedupWindowSeconds'): unknown {
+  if (key !== 'server') return loaded.config[key]
+  const { allowIps: _allowIps, trustProxy: _trustProxy, ...rest } = loaded.config.server
+  return rest
 }
