@@ -49,7 +49,7 @@ export function createMetrics(store: DeliveryStore, inFlight: () => Record<strin
   })
   const skew = new Gauge({
     name: 'gateway_clock_skew_seconds',
-    help: 'Last observed local time minus RequestTime of a signed callback (positive: the callback is older than our clock).',
+    help: 'Local time minus RequestTime of the last callback whose Sign verified, in or out of the window (positive: the callback is older than our clock).',
     registers: [registry],
   })
   const deliveries = new Counter({
