@@ -1,5 +1,6 @@
 /**
- * `server.allowIps`: single IPs and CIDRs (IPv4 and IPv6), matched with node:net's BlockList,
+ * `server.allowIps` and the proxy list of `server.trustProxy`: single IPs and CIDRs (IPv4 and
+ * IPv6), compiled once per config load or reload and matched with node:net's BlockList,
  * which Bun and Deno both provide. Tencent publishes no static egress list; operators fetch
  * it with `ConfigSvc/GetIPList` (reference §6), which mixes single IPs and CIDRs.
  */
