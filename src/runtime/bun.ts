@@ -1,5 +1,6 @@
 /** Bun: Bun.serve. */
 import { setClientAddress } from '../http/client-address.ts'
+import { bunPathAt, routable } from './request-url.ts'
 import type { Runtime } from './types.ts'
 
 export const bunRuntime: Runtime = {
@@ -10,8 +11,9 @@ export const bunRuntime: Runtime = {
       port,
       maxRequestBodySize,
       fetch(request, server) {
-        setClientAddress(request, server.requestIP(request)?.address)
-        return fetch(request)
+        const routed = routable(request, bunPathAt(request.url))
+        setClientAddress(routed, server.requestIP(request)?.address)
+        return fetch(routed)
       },
     })
     return {
