@@ -4,7 +4,10 @@ export interface ServeOptions {
   hostname: string
   port: number
   fetch: (request: Request) => Response | Promise<Response>
-  /** Bodies above this are cut off by the runtime itself; the gateway's own limit sits below it. */
+  /**
+   * The runtime's own cap (Bun answers past it with an empty 413, before the handler runs).
+   * The gateway passes no real cap: it enforces maxBodyBytes itself, with its JSON answer.
+   */
   maxRequestBodySize: number
 }
 
