@@ -12,7 +12,7 @@ import type { DeliveryStore } from './delivery/store.ts'
 import { ConfigError, GatewayError } from './errors.ts'
 import { createGateway, type Gateway } from './http/gateway.ts'
 import type { CallbackOutcome, IngressState, TencentAuth } from './http/ingress.ts'
-import { compileAllowList } from './http/allow-list.ts'
+import { compileAllowList, compileProxyTrust } from './http/allow-list.ts'
 import { createLogger, isLogLevel, SecretRegistry, type Logger, type LoggerOptions } from './log.ts'
 import { createMetrics, type GatewayMetrics } from './metrics.ts'
 import { closePlugins, setUpPlugins, type RunningPlugin } from './plugins/host.ts'
@@ -64,17 +64,35 @@ export function storePath(loaded: LoadedConfig): string {
   return path === ':memory:' || isAbsolute(path) ? path : resolve(loaded.configDir, path)
 }
 
+export interface OpenStoreOptions {
+  /**
+   * The serving gateway: it owns an SQLite store (a second server on the same file is
+   * refused), creates it if missing, and on PostgreSQL listens for new work. The CLI leaves
+   * this off: it works next to a running server and never creates a store. @default false
+   */
+  serve?: boolean
+  logger?: Logger
+}
+
 /** The configured store: PostgreSQL when `store.url` is set, else the embedded SQLite file. */
-export async function openStore(loaded: LoadedConfig, options: { listen?: boolean; logger?: Logger } = {}): Promise<DeliveryStore> {
+export async function openStore(loaded: LoadedConfig, options: OpenStoreOptions = {}): Promise<DeliveryStore> {
   const { store } = loaded.config
   const dedupWindowMs = loaded.config.dedupWindowSeconds * 1000
+  const { logger } = options
+  const serve = options.serve === true
   if (store.url) {
-    const { logger } = options
     // Loaded only when configured: SQLite users do not pay for the driver at start-up.
     const { PgStore } = await import('./delivery/pg-store.ts')
-    return PgStore.open({ url: store.url, dedupWindowMs, leaseMs: store.leaseSeconds * 1000, listen: options.listen, warn: logger && ((message, fields) => logger.warn(message, fields)) })
+    return PgStore.open({ url: store.url, dedupWindowMs, leaseMs: store.leaseSeconds * 1000, listen: serve, warn: logger && ((message, fields) => logger.warn(message, fields)) })
   }
-  return new SqliteStore({ path: storePath(loaded), sync: store.sync, dedupWindowMs })
+  return new SqliteStore({
+    path: storePath(loaded),
+    sync: store.sync,
+    dedupWindowMs,
+    serve,
+    create: serve,
+    warn: logger && ((message, fields) => logger.error(message, fields)),
+  })
 }
 
 function stateFor(config: GatewayConfig, running: RunningPlugin[]): IngressState {
@@ -83,7 +101,7 @@ function stateFor(config: GatewayConfig, running: RunningPlugin[]): IngressState
     auth: authFrom(config.tencent),
     dedup: config.dedupWindowSeconds > 0,
     allow: compileAllowList(config.server.allowIps),
-    trustProxy: config.server.trustProxy,
+    trustProxy: compileProxyTrust(config.server.trustProxy),
   }
 }
 
@@ -143,7 +161,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
   const logOptions: LoggerOptions = { level: isLogLevel(loaded.config.log.level) ? loaded.config.log.level : 'info', secrets, write: options.write }
   const logger = createLogger(logOptions)
 
-  const store = await openStore(loaded, { logger })
+  const store = await openStore(loaded, { logger, serve: true })
   const abort = new AbortController()
   const storeFile = storePath(loaded)
   const dataDir = storeFile === ':memory:' ? join(loaded.configDir, 'data', 'plugins') : join(dirname(storeFile), 'plugins')
@@ -292,8 +310,10 @@ export async function serveGateway(loaded: LoadedConfig, runtime: Runtime, optio
       hostname: server.hostname,
       port: server.port,
       fetch: built.app.fetch,
-      // The runtime's own cap sits above ours, so our 413 with a FAIL body answers first.
-      maxRequestBodySize: server.maxBodyBytes + 64 * 1024,
+      // No runtime cap: Bun answers a body over its cap itself, before the gateway sees the
+      // request, with an empty 413 (a 502 behind nginx). The gateway enforces maxBodyBytes
+      // itself, on the declared length and on the streamed bytes, and answers its JSON 413.
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     })
   } catch (error) {
     await built.close()
@@ -303,12 +323,21 @@ export async function serveGateway(loaded: LoadedConfig, runtime: Runtime, optio
   let resolveStopped!: () => void
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve))
   let stopping: Promise<void> | undefined
+  // Shutdown always ends: a step that fails (a store whose files were deleted) is logged and
+  // the next step runs, so a signal never leaves the process spinning until SIGKILL.
+  const step = async (what: string, work: () => Promise<unknown>) => {
+    try {
+      await work()
+    } catch (error) {
+      built.logger.error(`shutdown: ${what} failed; continuing`, { error })
+    }
+  }
   const stop = () =>
     (stopping ??= (async () => {
       built.logger.info('shutting down: no new callbacks; finishing in-flight deliveries')
       built.markDraining()
-      await running.stop()
-      await built.close()
+      await step('closing the listener', () => running.stop())
+      await step('closing the gateway', () => built.close())
       removeSignals()
       built.logger.info('stopped')
       resolveStopped()

@@ -14,7 +14,7 @@ export async function dlqCommand(args: string[]): Promise<number> {
   if (!action || !['list', 'replay', 'purge'].includes(action)) throw new UsageError('usage: dlq list | replay ID | replay --all [--plugin P] | purge [ID | --all] [--plugin P]')
   const loaded = await loadConfig({ path: requireConfig(values), environment: values.env })
   // The same store the server uses: the SQLite file, or PostgreSQL from any machine with the URL.
-  const store = await openStore(loaded, { listen: false })
+  const store = await openStore(loaded)
   try {
     if (action === 'list') {
       const dead = await store.listDead(values.plugin)

@@ -13,7 +13,7 @@ function age(ms: number): string {
 export async function statsCommand(args: string[]): Promise<number> {
   const { values } = parse(args, { ...CONFIG_OPTIONS, json: { type: 'boolean' } })
   const loaded = await loadConfig({ path: requireConfig(values), environment: values.env })
-  const store = await openStore(loaded, { listen: false })
+  const store = await openStore(loaded)
   try {
     const now = Date.now()
     const rows = await store.stats()

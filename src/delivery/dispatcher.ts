@@ -40,6 +40,15 @@ export interface DispatcherOptions {
 
 /** setTimeout's limit; a later retry is re-checked when the timer fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1
+/** An outcome the store refused is written again after 100 ms, doubling up to 5 s. */
+const HOLD_FIRST_MS = 100
+const HOLD_MAX_MS = 5000
+
+/** A delivery that was made but whose outcome the store could not record yet. */
+interface HeldOutcome {
+  delivery: ClaimedDelivery
+  write: () => Promise<void>
+}
 
 class Lane {
   inFlight = 0
@@ -55,6 +64,15 @@ class Lane {
    * instead of one query per completed delivery. Bounded (at most 4 × concurrency, 256).
    */
   #buffer: ClaimedDelivery[] = []
+  /**
+   * Outcomes the store refused (disk full, store failed). While any is held the lane starts
+   * nothing: delivering more would only make more outcomes it cannot record, and releasing
+   * them would deliver the same events again at once (a hot loop). They are written again with
+   * backoff; the first write that lands resumes the lane.
+   */
+  #held = new Map<number, HeldOutcome>()
+  #holdTimer: ReturnType<typeof setTimeout> | undefined
+  #holdDelay = 0
 
   constructor(
     readonly spec: LaneSpec,
@@ -89,7 +107,7 @@ class Lane {
     const { store } = this.dispatcher
     const ordered = this.spec.concurrency === 1
     for (;;) {
-      if (this.dispatcher.stopping || this.retired) return
+      if (this.dispatcher.stopping || this.retired || this.#held.size > 0) return
       const slots = this.dispatcher.busy() ? 1 : this.spec.concurrency
       while (this.inFlight < slots && this.#buffer.length > 0) this.#start(this.#buffer.shift()!)
       if (this.inFlight >= slots) {
@@ -115,11 +133,75 @@ class Lane {
 
   #start(delivery: ClaimedDelivery): void {
     this.inFlight++
-    void this.dispatcher.attempt(this.spec, delivery).finally(() => {
+    void this.dispatcher.attempt(this, delivery).finally(() => {
       this.inFlight--
-      if (this.inFlight === 0) for (const resolve of this.#drained.splice(0)) resolve()
+      this.#settled()
       void this.pump()
     })
+  }
+
+  #settled(): void {
+    if (this.inFlight === 0 && this.#held.size === 0) for (const resolve of this.#drained.splice(0)) resolve()
+  }
+
+  /** Writes an outcome; if the store refuses it, holds it and pauses the lane (see #held). */
+  record(delivery: ClaimedDelivery, write: () => Promise<void>): void {
+    write().catch((error: unknown) => this.#hold({ delivery, write }, error))
+  }
+
+  #hold(held: HeldOutcome, error: unknown): void {
+    const first = this.#held.size === 0
+    this.#held.set(held.delivery.id, held)
+    if (!first) return
+    this.#holdDelay = this.#holdDelay ? Math.min(HOLD_MAX_MS, this.#holdDelay * 2) : HOLD_FIRST_MS
+    this.dispatcher.logger.error('could not record a delivery outcome; this plugin instance sends nothing more until the store accepts writes again', {
+      plugin: this.spec.id,
+      deliveryId: held.delivery.id,
+      retryInMs: this.#holdDelay,
+      error,
+    })
+    this.#scheduleHeld()
+  }
+
+  #scheduleHeld(): void {
+    clearTimeout(this.#holdTimer)
+    this.#holdTimer = setTimeout(() => void this.#writeHeld(), this.#holdDelay)
+  }
+
+  /** Writes every held outcome again; resumes the lane when they all landed. */
+  async #writeHeld(): Promise<void> {
+    this.#holdTimer = undefined
+    const held = [...this.#held.values()]
+    const results = await Promise.allSettled(held.map((h) => h.write()))
+    results.forEach((result, i) => {
+      if (result.status === 'fulfilled') this.#held.delete(held[i]!.delivery.id)
+    })
+    if (this.#held.size === 0) {
+      this.dispatcher.logger.info('the store accepts delivery outcomes again; deliveries resume', { plugin: this.spec.id, written: held.length })
+      this.#holdDelay = 0
+      this.#settled()
+      void this.pump()
+      return
+    }
+    // Stopping: one last try was made; what is still held stays pending for the next start.
+    if (this.dispatcher.stopping) return this.#abandonHeld()
+    this.#holdDelay = Math.min(HOLD_MAX_MS, this.#holdDelay * 2)
+    this.#scheduleHeld()
+  }
+
+  /** Gives up on held outcomes: the deliveries stay pending and are made again after a restart. */
+  #abandonHeld(): void {
+    clearTimeout(this.#holdTimer)
+    this.#holdTimer = undefined
+    for (const { delivery } of this.#held.values()) void this.dispatcher.store.release(delivery.id)
+    if (this.#held.size > 0) {
+      this.dispatcher.logger.warn('delivery outcomes not recorded at shutdown; those deliveries stay pending and are made again at the next start', {
+        plugin: this.spec.id,
+        deliveryIds: [...this.#held.keys()],
+      })
+    }
+    this.#held.clear()
+    this.#settled()
   }
 
   async #scheduleNext(): Promise<void> {
@@ -143,21 +225,30 @@ class Lane {
     }, Math.min(Math.max(0, at - now), MAX_TIMER_MS))
   }
 
-  /** Stops the timer and gives back claimed deliveries that never started. */
+  /** Stops the timer and gives back claimed deliveries that never started; held outcomes get one last try. */
   stop(): void {
     clearTimeout(this.#timer)
     this.#timer = undefined
     for (const delivery of this.#buffer.splice(0)) void this.dispatcher.store.release(delivery.id)
+    if (this.#held.size > 0) {
+      clearTimeout(this.#holdTimer)
+      void this.#writeHeld()
+    }
   }
 
-  /** Nothing in flight and nothing claimed waiting to start. */
+  /** After a drain timed out: what is still held is left pending. */
+  abandon(): void {
+    this.#abandonHeld()
+  }
+
+  /** Nothing in flight, no outcome held and nothing claimed waiting to start. */
   idle(): boolean {
-    return this.inFlight === 0 && this.#buffer.length === 0
+    return this.inFlight === 0 && this.#held.size === 0 && this.#buffer.length === 0
   }
 
-  /** Resolves when nothing is in flight. */
+  /** Resolves when nothing is in flight and no outcome is held. */
   drained(): Promise<void> {
-    return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.#drained.push(resolve))
+    return this.inFlight === 0 && this.#held.size === 0 ? Promise.resolve() : new Promise((resolve) => this.#drained.push(resolve))
   }
 }
 
@@ -238,9 +329,10 @@ export class Dispatcher {
   }
 
   /** One attempt. Its lane slot frees as soon as the plugin answered; the outcome is recorded in the background. */
-  async attempt(spec: LaneSpec, delivery: ClaimedDelivery): Promise<void> {
+  async attempt(lane: Lane, delivery: ClaimedDelivery): Promise<void> {
+    const { spec } = lane
     try {
-      await this.#attempt(spec, delivery)
+      await this.#attempt(lane, delivery)
     } catch (error) {
       // Unexpected (nothing was recorded): give the claim back so the delivery is tried again.
       this.logger.error('delivery attempt failed unexpectedly; it stays pending', { plugin: spec.id, deliveryId: delivery.id, error })
@@ -248,32 +340,19 @@ export class Dispatcher {
     }
   }
 
-  /**
-   * Outcomes join the store's next group commit; the lane does not wait for it, so delivery
-   * throughput is not bound by commit latency. The store keeps the delivery claimed until the
-   * commit, so it is not handed out again meanwhile. If the commit fails the delivery stays
-   * pending and is delivered again (at least once).
-   */
-  #record(outcome: Promise<void>, spec: LaneSpec, delivery: ClaimedDelivery): void {
-    outcome.catch((error) => this.#recordFailed(spec, delivery, error))
-  }
-
-  /** The store already gave the claim back when the write failed; releasing again could drop a newer claim. */
-  #recordFailed(spec: LaneSpec, delivery: ClaimedDelivery, error: unknown): void {
-    this.logger.error('could not record a delivery outcome; it stays pending and will be delivered again', {
-      plugin: spec.id,
-      deliveryId: delivery.id,
-      error,
-    })
-  }
-
-  async #attempt(spec: LaneSpec, delivery: ClaimedDelivery): Promise<void> {
+  async #attempt(lane: Lane, delivery: ClaimedDelivery): Promise<void> {
+    const { spec } = lane
+    // Outcomes join the store's next group commit; the lane does not wait for it, so delivery
+    // throughput is not bound by commit latency. The store keeps the delivery claimed until
+    // the commit, so it is not handed out again meanwhile; a refused write is held (Lane#held).
+    const record = (write: () => Promise<void>) => lane.record(delivery, write)
     const attempt = delivery.attempts + 1
     let event: GatewayEvent
     try {
       event = toGatewayEvent(delivery, attempt)
     } catch (error) {
-      this.#record(this.store.bury(delivery.id, `stored body is unreadable: ${(error as Error).message}`), spec, delivery)
+      const reason = `stored body is unreadable: ${(error as Error).message}`
+      record(() => this.store.bury(delivery.id, reason))
       this.#onOutcome?.(spec.id, 'dead', 0)
       return
     }
@@ -281,15 +360,15 @@ export class Dispatcher {
     try {
       await spec.instance.deliver(event)
     } catch (error) {
-      const outcome = this.#failed(spec, delivery, attempt, error)
+      const outcome = this.#failed(spec, delivery, attempt, error, record)
       this.#onOutcome?.(spec.id, outcome, performance.now() - started)
       return
     }
-    this.#record(this.store.complete(delivery.id), spec, delivery)
+    record(() => this.store.complete(delivery.id))
     this.#onOutcome?.(spec.id, 'done', performance.now() - started)
   }
 
-  #failed(spec: LaneSpec, delivery: ClaimedDelivery, attempt: number, error: unknown): DeliveryOutcome {
+  #failed(spec: LaneSpec, delivery: ClaimedDelivery, attempt: number, error: unknown, record: (write: () => Promise<void>) => void): DeliveryOutcome {
     const message = this.#scrub(describeError(error))
     const fields = { plugin: spec.id, eventId: delivery.event.id, deliveryId: delivery.id, attempt, error: message }
     if (this.stopping && this.aborted?.()) {
@@ -300,19 +379,20 @@ export class Dispatcher {
     }
     if (error instanceof PermanentError) {
       this.logger.warn('delivery failed permanently; dead-lettered', fields)
-      this.#record(this.store.bury(delivery.id, message), spec, delivery)
+      record(() => this.store.bury(delivery.id, message))
       return 'dead'
     }
     if (attempt >= spec.retry.maxAttempts) {
       this.logger.warn('delivery failed; attempts exhausted; dead-lettered', { ...fields, maxAttempts: spec.retry.maxAttempts })
-      this.#record(this.store.bury(delivery.id, message), spec, delivery)
+      record(() => this.store.bury(delivery.id, message))
       return 'dead'
     }
     // A sink's own Retry-After wins over backoff, within the instance's maxDelayMs.
     const delay =
       error instanceof RetryLater ? Math.min(Math.max(0, error.delayMs), spec.retry.maxDelayMs) : backoffDelay(attempt, spec.retry, this.#random)
     this.logger.warn('delivery failed; will retry', { ...fields, retryInMs: delay })
-    this.#record(this.store.retry(delivery.id, Date.now() + delay, message), spec, delivery)
+    const nextAt = Date.now() + delay
+    record(() => this.store.retry(delivery.id, nextAt, message))
     return 'retry'
   }
 
@@ -325,6 +405,7 @@ export class Dispatcher {
     const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))
     const finished = await Promise.race([drained, timedOut])
     clearTimeout(timer)
+    if (!finished) for (const lane of [...this.#lanes.values(), ...this.#retiring]) lane.abandon()
     return finished
   }
 }

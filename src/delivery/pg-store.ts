@@ -548,12 +548,14 @@ export class PgStore implements DeliveryStore {
     return row?.at == null ? undefined : Number(row.at)
   }
 
+  /**
+   * Records an outcome. If it cannot be written the claim (and its renewed lease) stays, so
+   * the delivery is not handed out again: the dispatcher writes the outcome again later, or
+   * releases it.
+   */
   async #settle(id: number, outcome: Outcome): Promise<void> {
-    try {
-      await this.#enqueue(outcome)
-    } finally {
-      this.#unclaim(id, outcome.token)
-    }
+    await this.#enqueue(outcome)
+    this.#unclaim(id, outcome.token)
   }
 
   /** Forgets claim `token` on `id` (never a newer claim of the same delivery) and wakes its queue. */

@@ -1,31 +1,25 @@
 /**
- * The embedded store: SQLite through `node:sqlite`, which Bun and Deno both provide.
+ * The embedded store: SQLite through `node:sqlite`, which Bun and Deno both provide. One
+ * serving process owns a store file (store-owner.ts); its queues and claims live in memory.
+ * Writes go through the group-commit writer (sqlite-commit.ts), which also holds the store's
+ * failure state; the dedup window is dedup-window.ts.
  *
- * Group commit: `append` and the delivery state changes queue up, and one transaction per
- * event-loop turn writes them all. A request's promise resolves only once its transaction
- * is on disk, so OK is never answered before the event is durable.
- *
- * `sync: full` keeps the fsync off the serving thread. `node:sqlite` is synchronous, and a
- * `synchronous=FULL` commit blocked the thread for its fsync (~1 ms) while Bun handed it one
- * request per task: measured 2.8 events per commit, fsync-bound. Instead the connection runs
- * WAL with `synchronous=NORMAL`, under which a commit writes its frames without syncing, and
- * the store fdatasyncs the WAL file on the threadpool before the commit's waiters resolve. One
- * fdatasync runs at a time; every commit written meanwhile shares the next one. NORMAL (not
- * OFF) keeps SQLite's own syncs where WAL needs them: the WAL header when the WAL restarts,
- * the directory when the WAL is created, the WAL before and the database after a checkpoint,
- * and the close at exit. An fdatasync error is fatal to the store: Linux reports it once and
- * may drop the pages, so nothing after it may be acknowledged (the store answers 503 until a
- * restart recovers from what is really on disk).
- *
- * `sync: normal` is plain WAL with `synchronous=NORMAL`: survives a killed process, not a
+ * `sync: full` (the default) is WAL with `synchronous=NORMAL` plus the writer's own WAL
+ * fdatasync before anything is acknowledged: it survives power loss. NORMAL (not OFF) keeps
+ * SQLite's own syncs where WAL needs them: the WAL header when the WAL restarts, the
+ * directory when the WAL is created, the WAL before and the database after a checkpoint.
+ * `sync: normal` is plain WAL with `synchronous=NORMAL`: it survives a killed process, not a
  * power loss.
  */
-import { fdatasync, fstatSync, mkdirSync, openSync, closeSync } from 'node:fs'
-import { promisify } from 'node:util'
+import { existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import { GatewayError, StoreUnavailableError } from '../errors.ts'
+import { DedupWindow } from './dedup-window.ts'
 import { claimedFromRow, deadLetterFromRow, queueStatsFromRow } from './rows.ts'
+import { SqliteCommitter } from './sqlite-commit.ts'
+import { StoreFiles } from './store-files.ts'
+import { claimStore, type StoreOwnership } from './store-owner.ts'
 import type { AppendResult, ClaimedDelivery, ClaimOptions, DeadLetter, DeliveryStore, NewEvent, QueueStats } from './store.ts'
 
 export interface SqliteStoreOptions {
@@ -35,8 +29,18 @@ export interface SqliteStoreOptions {
   sync?: 'full' | 'normal'
   /** Same dedup key within this window is a duplicate; 0 turns dedup off. @default 0 */
   dedupWindowMs?: number
-  /** How long a commit waits for a lock held by another process (the CLI). @default 1000 */
+  /** How long a write waits for a lock held by another process (the CLI) before 503. @default 1000 */
   busyTimeoutMs?: number
+  /**
+   * This process serves from the store: it takes the store's ownership lock (one serving
+   * process per file) and never blocks its thread waiting for another process's lock.
+   * @default false
+   */
+  serve?: boolean
+  /** Create the file when it does not exist. The CLI passes false. @default true */
+  create?: boolean
+  /** Told when the store stops acknowledging, with the reason. */
+  warn?: (message: string, fields?: Record<string, unknown>) => void
 }
 
 /**
@@ -72,45 +76,36 @@ CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (plugin, next_at, id) WH
 CREATE INDEX IF NOT EXISTS deliveries_event ON deliveries (event_seq);
 `
 
-type Write = { kind: 'event'; event: NewEvent } | { kind: 'sql'; statement: StatementSync; params: Array<string | number | null> }
-
-interface Waiter {
-  write: Write
-  resolve: (result: AppendResult) => void
-  reject: (error: Error) => void
-  /** Set once the transaction committed; handed to resolve after the WAL is synced. */
-  result?: AppendResult
-}
-
-/** Expired dedup keys are dropped from memory this often. */
-const DEDUP_SWEEP_MS = 60_000
-/**
- * The dedup window lives in memory (checked before anything is written) and is rebuilt from
- * the events at start. Past this many keys the oldest go first, which shortens the window
- * rather than growing the process: measured ~270 bytes a key in Bun, so at most ~55 MB.
- * 200,000 covers 333 distinct callbacks a second over the default 600 s window.
- */
-const MAX_DEDUP_KEYS = 200_000
-
-const datasync = promisify(fdatasync)
-
 const MAX_ERROR_TEXT = 2000
-
-/** SQLITE_BUSY / SQLITE_LOCKED: another connection holds the lock. */
-function isBusy(error: unknown): boolean {
-  const e = error as { errcode?: number; message?: string }
-  return e?.errcode === 5 || e?.errcode === 6 || /database is locked|database table is locked/i.test(e?.message ?? '')
-}
 
 function clip(text: string): string {
   return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}…` : text
 }
 
+/** Runs `open` on the store file, naming the file in whatever it throws. */
+function opening<T>(path: string, open: () => T): T {
+  try {
+    return open()
+  } catch (error) {
+    if (error instanceof GatewayError) throw error
+    const message = (error as Error).message
+    const hint = /locked|busy/i.test(message)
+      ? ' (another process holds a lock on it: a sqlite3 shell or a long dlq command)'
+      : /not a database|malformed/i.test(message)
+        ? ' (it is not a gateway store, or it is damaged: move it away and restore a copy)'
+        : /full/i.test(message)
+          ? ' (free disk space, then start again)'
+          : ''
+    throw new GatewayError(`cannot open the store ${path}: ${message}${hint}`, 'STORE_OPEN', 1, { cause: error })
+  }
+}
+
 export class SqliteStore implements DeliveryStore {
   readonly kind = 'sqlite'
   #db: DatabaseSync
-  #queue: Waiter[] = []
-  #flushScheduled = false
+  #writer: SqliteCommitter
+  #files: StoreFiles | undefined
+  #owner: StoreOwnership | undefined
   #listeners: Array<(plugins: Set<string>) => void> = []
   #releaseListeners: Array<(plugin: string) => void> = []
   /** Claims live in memory: one process owns an SQLite file's queues. */
@@ -123,55 +118,43 @@ export class SqliteStore implements DeliveryStore {
   #cursors = new Map<string, [number, number]>()
   #closed = false
   #statements: Record<string, StatementSync>
-  #dedupWindowMs: number
-  /** Dedup key → receivedAt of the stored event, oldest first (Map keeps insertion order). */
-  #recentKeys = new Map<string, number>()
-  /** First copies not committed yet: a duplicate shares their fate (never 200 if they fail). */
-  #pendingKeys = new Map<string, Promise<AppendResult>>()
-  #sweepTimer: ReturnType<typeof setInterval> | undefined
-  #path: string
-  #walPath = ''
-  #asyncSync: boolean
-  #walFd: number | undefined
-  /** Committed, waiting for the next WAL fdatasync. */
-  #unsynced: Waiter[] = []
-  #unsyncedPlugins = new Set<string>()
-  #syncing: Promise<void> | undefined
-  /** Set after an fdatasync error: nothing more is acknowledged until a restart. */
-  #failure: StoreUnavailableError | undefined
+  #dedup: DedupWindow | undefined
 
   constructor(options: SqliteStoreOptions) {
-    this.#dedupWindowMs = options.dedupWindowMs ?? 0
-    this.#path = options.path
-    this.#asyncSync = options.sync !== 'normal' && options.path !== ':memory:'
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true })
-    this.#db = new DatabaseSync(options.path)
-    this.#db.exec('PRAGMA journal_mode = WAL')
-    // full: commits write WAL frames unsynced; the store fdatasyncs the WAL itself (see above)
-    // and runs checkpoints itself, so SQLite never checkpoints with syncing off.
-    // full: NORMAL plus the store's own WAL fdatasync before answering (see above).
-    this.#db.exec('PRAGMA synchronous = NORMAL')
-    // The CLI (dlq) may write while the server runs: wait briefly for its lock rather than
-    // fail, but well inside Tencent's 2 s answer deadline.
-    this.#db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 1000))}`)
-    const version = Number((this.#db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version)
-    const hasTables = this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get() !== undefined
-    if (hasTables && version !== SCHEMA_VERSION) {
-      this.#db.close()
-      throw new GatewayError(`${options.path} holds store schema version ${version}; this version uses ${SCHEMA_VERSION}. Drain it with the version that wrote it, or move the file away.`, 'STORE_SCHEMA', 1)
+    const { path } = options
+    const memory = path === ':memory:'
+    if (!memory && options.create === false && !existsSync(path)) {
+      throw new GatewayError(`no store at ${path}: nothing has been stored with this config yet, or store.path points elsewhere`, 'STORE_MISSING', 1)
     }
-    this.#db.exec(SCHEMA)
-    this.#db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)
-    // Frames a killed process committed but never synced are visible now (page cache) and
-    // would rebuild the dedup window: make them durable before anything is answered from them.
-    this.#db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
-    // SQLite resolves symlinks; take the WAL's path from SQLite, not from our argument.
-    const main = (this.#db.prepare('PRAGMA database_list').all() as Array<{ name: string; file: string }>).find((d) => d.name === 'main')
-    this.#walPath = `${main?.file || this.#path}-wal`
+    if (!memory) mkdirSync(dirname(path), { recursive: true })
+    // Claimed before the file is opened: a second server must not even run the start-up checkpoint.
+    if (options.serve && !memory) this.#owner = claimStore(path)
+    const waitMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 1000))
+    try {
+      this.#db = opening(path, () => this.#open(path, waitMs))
+      // A server waits for other processes' locks with timers (sqlite-commit.ts), never by
+      // sleeping on its thread; the CLI may block.
+      if (options.serve) this.#db.exec('PRAGMA busy_timeout = 0')
+      // SQLite resolves symlinks; take the file's real path (and so the WAL's) from SQLite.
+      const main = (this.#db.prepare('PRAGMA database_list').all() as Array<{ name: string; file: string }>).find((d) => d.name === 'main')
+      const realPath = main?.file || path
+      this.#files = memory ? undefined : opening(path, () => new StoreFiles(realPath, `${realPath}-wal`))
+    } catch (error) {
+      this.#owner?.release()
+      throw error
+    }
     const db = this.#db
+    this.#writer = new SqliteCommitter({
+      db,
+      files: this.#files,
+      syncWal: options.sync !== 'normal' && !memory,
+      lockWaitMs: waitMs,
+      warn: options.warn,
+      onCommitted: (plugins) => {
+        for (const listener of this.#listeners) listener(plugins)
+      },
+    })
     this.#statements = {
-      insertEvent: db.prepare('INSERT INTO events (id, command, sdk_app_id, received_at, client_ip, opt_platform, body, dedup_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-      insertDelivery: db.prepare('INSERT INTO deliveries (event_seq, plugin, next_at, updated_at) VALUES (?, ?, ?, ?)'),
       complete: db.prepare("UPDATE deliveries SET status = 'done', attempts = attempts + 1, updated_at = ? WHERE id = ?"),
       retry: db.prepare(
         'UPDATE deliveries SET attempts = attempts + 1, next_at = ?, first_error = COALESCE(first_error, ?), last_error = ?, updated_at = ? WHERE id = ?',
@@ -190,64 +173,43 @@ export class SqliteStore implements DeliveryStore {
         WHERE d.plugin = ? AND d.status = 'pending'
         ORDER BY d.id LIMIT 1`),
       nextDue: db.prepare("SELECT MIN(next_at) AS at FROM deliveries WHERE plugin = ? AND status = 'pending' AND next_at > ?"),
-      recentKeys: db.prepare('SELECT dedup_key, received_at FROM events ORDER BY seq DESC'),
-      // Prepared once: exec() would parse these on every commit.
-      begin: db.prepare('BEGIN IMMEDIATE'),
-      commit: db.prepare('COMMIT'),
-      rollback: db.prepare('ROLLBACK'),
     }
-    if (this.#dedupWindowMs > 0) {
-      this.#loadDedupWindow()
-      this.#sweepTimer = setInterval(() => this.#sweepDedup(Date.now()), DEDUP_SWEEP_MS)
-      ;(this.#sweepTimer as { unref?: () => void }).unref?.()
+    const windowMs = options.dedupWindowMs ?? 0
+    if (windowMs > 0) {
+      this.#dedup = new DedupWindow(windowMs)
+      this.#dedup.load(db.prepare('SELECT dedup_key, received_at FROM events ORDER BY seq DESC').iterate() as Iterable<{ dedup_key: string | null; received_at: number }>)
+    }
+  }
+
+  /** Opens the file, checks or creates the schema, and recovers what a killed process left. */
+  #open(path: string, waitMs: number): DatabaseSync {
+    const db = new DatabaseSync(path)
+    try {
+      // At start-up a lock held elsewhere is waited for: nothing is being served yet.
+      db.exec(`PRAGMA busy_timeout = ${waitMs}`)
+      db.exec('PRAGMA journal_mode = WAL')
+      db.exec('PRAGMA synchronous = NORMAL')
+      const version = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version)
+      const hasTables = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get() !== undefined
+      if (hasTables && version !== SCHEMA_VERSION) {
+        throw new GatewayError(`${path} holds store schema version ${version}; this version uses ${SCHEMA_VERSION}. Drain it with the version that wrote it, or move the file away.`, 'STORE_SCHEMA', 1)
+      }
+      db.exec(SCHEMA)
+      db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)
+      // Frames a killed process committed but never synced are visible now (page cache) and
+      // would rebuild the dedup window: make them durable before anything is answered from them.
+      db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+      return db
+    } catch (error) {
+      db.close()
+      throw error
     }
   }
 
   append(event: NewEvent): Promise<AppendResult> {
-    const key = this.#dedupWindowMs > 0 ? event.dedupKey : undefined
-    if (key !== undefined) {
-      const seen = this.#recentKeys.get(key)
-      if (seen !== undefined && seen > event.receivedAt - this.#dedupWindowMs) {
-        const first = this.#pendingKeys.get(key)
-        return first ? first.then(() => 'duplicate') : Promise.resolve('duplicate')
-      }
-      // Claimed now, synchronously: an identical callback a moment later is a duplicate even
-      // though this one is not committed yet. Given back if the commit fails.
-      this.#recentKeys.delete(key)
-      this.#recentKeys.set(key, event.receivedAt)
-      if (this.#recentKeys.size > MAX_DEDUP_KEYS) this.#recentKeys.delete(this.#recentKeys.keys().next().value!)
-      const stored = this.#enqueue({ kind: 'event', event }).catch((error: unknown) => {
-        if (this.#recentKeys.get(key) === event.receivedAt) this.#recentKeys.delete(key)
-        throw error
-      })
-      this.#pendingKeys.set(key, stored)
-      const forget = () => {
-        if (this.#pendingKeys.get(key) === stored) this.#pendingKeys.delete(key)
-      }
-      stored.then(forget, forget)
-      return stored
-    }
-    return this.#enqueue({ kind: 'event', event })
-  }
-
-  /** Rebuilds the window from the newest events back to its start. */
-  #loadDedupWindow(): void {
-    const cutoff = Date.now() - this.#dedupWindowMs
-    const found: Array<[string, number]> = []
-    for (const row of this.#statements.recentKeys!.iterate() as Iterable<{ dedup_key: string | null; received_at: number }>) {
-      if (row.received_at <= cutoff) break
-      if (row.dedup_key) found.push([row.dedup_key, row.received_at])
-      if (found.length >= MAX_DEDUP_KEYS) break
-    }
-    for (let i = found.length - 1; i >= 0; i--) this.#recentKeys.set(found[i]![0], found[i]![1])
-  }
-
-  #sweepDedup(now: number): void {
-    const cutoff = now - this.#dedupWindowMs
-    for (const [key, seenAt] of this.#recentKeys) {
-      if (seenAt > cutoff) break
-      this.#recentKeys.delete(key)
-    }
+    const key = this.#dedup ? event.dedupKey : undefined
+    if (key === undefined) return this.#writer.enqueue({ kind: 'event', event })
+    return this.#dedup!.append(key, event.receivedAt, () => this.#writer.enqueue({ kind: 'event', event }))
   }
 
   onAppended(listener: (plugins: Set<string>) => void): void {
@@ -258,137 +220,9 @@ export class SqliteStore implements DeliveryStore {
     this.#releaseListeners.push(listener)
   }
 
-  #enqueue(write: Write): Promise<AppendResult> {
-    if (this.#closed) return Promise.reject(new StoreUnavailableError('store is closed'))
-    if (this.#failure) return Promise.reject(this.#failure)
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ write, resolve, reject })
-      if (!this.#flushScheduled) {
-        this.#flushScheduled = true
-        // After this turn's I/O callbacks, so every request read in this turn joins the batch.
-        setImmediate(() => this.#flush())
-      }
-    })
-  }
-
-  #flush(): void {
-    this.#flushScheduled = false
-    const batch = this.#queue
-    this.#queue = []
-    if (batch.length === 0) return
-    const touched = new Set<string>()
-    let committed: Waiter[] = batch
-    try {
-      const results = this.#commit(batch, touched)
-      batch.forEach((waiter, i) => (waiter.result = results[i]!))
-    } catch (error) {
-      touched.clear()
-      committed = []
-      if (isBusy(error)) {
-        // Another process holds the write lock (a dlq command): redoing each write alone would
-        // wait busy_timeout again per write, stalling the thread. Refuse the batch once.
-        const failure = new StoreUnavailableError(`store is locked: ${(error as Error).message}`, { cause: error })
-        for (const waiter of batch) waiter.reject(failure)
-        return
-      }
-      // One bad write must not fail the others that shared its batch: redo each alone,
-      // so only the writes that really cannot commit are refused (with 503 at ingress).
-      for (const waiter of batch) {
-        try {
-          waiter.result = this.#commit([waiter], touched)[0]!
-          committed.push(waiter)
-        } catch (error) {
-          waiter.reject(new StoreUnavailableError(`store commit failed: ${(error as Error).message}`, { cause: error }))
-        }
-      }
-    }
-    if (!this.#asyncSync) {
-      for (const waiter of committed) waiter.resolve(waiter.result!)
-      this.#notify(touched)
-      return
-    }
-    this.#unsynced.push(...committed)
-    for (const plugin of touched) this.#unsyncedPlugins.add(plugin)
-    this.#syncWal()
-  }
-
-  #notify(touched: Set<string>): void {
-    if (touched.size) for (const listener of this.#listeners) listener(touched)
-  }
-
-  /** One fdatasync of the WAL at a time; commits written meanwhile wait for the next one. */
-  #syncWal(): void {
-    if (this.#syncing || this.#unsynced.length === 0) return
-    const waiters = this.#unsynced
-    const touched = this.#unsyncedPlugins
-    this.#unsynced = []
-    this.#unsyncedPlugins = new Set()
-    const fail = (error: Error) => {
-      this.#failure ??= new StoreUnavailableError(`store sync failed; restart the gateway to recover: ${error.message}`, { cause: error })
-      for (const waiter of waiters) waiter.reject(this.#failure)
-    }
-    let descriptor: number
-    try {
-      descriptor = this.#walDescriptor()
-    } catch (error) {
-      fail(error as Error)
-      return
-    }
-    this.#syncing = datasync(descriptor).then(
-      () => {
-        if (this.#failure) return fail(this.#failure)
-        for (const waiter of waiters) waiter.resolve(waiter.result!)
-        this.#notify(touched)
-      },
-      (error: Error) => fail(error),
-    )
-    void this.#syncing.finally(() => {
-      this.#syncing = undefined
-      this.#syncWal()
-    })
-  }
-
-  /** The WAL file's descriptor, reopened if SQLite replaced the file. */
-  #walDescriptor(): number {
-    if (this.#walFd !== undefined && fstatSync(this.#walFd).nlink > 0) return this.#walFd
-    if (this.#walFd !== undefined) closeSync(this.#walFd)
-    this.#walFd = openSync(this.#walPath, 'r')
-    return this.#walFd
-  }
-
-  /** True while an fdatasync error keeps the store from acknowledging anything. */
+  /** True once the store acknowledges nothing more until a restart (an fsync failed, its file was deleted). */
   get failed(): boolean {
-    return this.#failure !== undefined
-  }
-
-  /** Writes `batch` in one transaction; throws (after rolling back) if any write fails. */
-  #commit(batch: Waiter[], touched: Set<string>): AppendResult[] {
-    const { insertEvent, insertDelivery, begin, commit, rollback } = this.#statements
-    const plugins: string[] = []
-    const results: AppendResult[] = []
-    begin!.run()
-    try {
-      for (const { write } of batch) {
-        if (write.kind === 'sql') {
-          write.statement.run(...write.params)
-          results.push('stored')
-          continue
-        }
-        const e = write.event
-        results.push('stored')
-        const { lastInsertRowid: seq } = insertEvent.run(e.id, e.command, e.sdkAppId, e.receivedAt, e.clientIp ?? null, e.optPlatform ?? null, e.body, e.dedupKey ?? null)
-        for (const plugin of e.targets) {
-          insertDelivery.run(seq, plugin, e.receivedAt, e.receivedAt)
-          plugins.push(plugin)
-        }
-      }
-      commit!.run()
-    } catch (error) {
-      if (this.#db.isTransaction) rollback!.run()
-      throw error
-    }
-    for (const plugin of plugins) touched.add(plugin)
-    return results
+    return this.#writer.failure !== undefined
   }
 
   #claims(plugin: string): Set<number> {
@@ -398,7 +232,8 @@ export class SqliteStore implements DeliveryStore {
   }
 
   async claimDue(plugin: string, { now, limit, ordered }: ClaimOptions): Promise<ClaimedDelivery[]> {
-    if (this.#closed || limit <= 0) return []
+    // A failed store delivers nothing: it may hold writes that were answered 503.
+    if (this.#closed || limit <= 0 || this.failed) return []
     const claims = this.#claims(plugin)
     if (ordered) {
       const head = this.#statements.head.get(plugin) as Record<string, unknown> | undefined
@@ -433,12 +268,13 @@ export class SqliteStore implements DeliveryStore {
     return row?.at ?? undefined
   }
 
+  /**
+   * Records an outcome. If it cannot be written the claim stays, so the delivery is not handed
+   * out again: the dispatcher holds the outcome and writes it again later, or releases it.
+   */
   async #settle(id: number, statement: StatementSync, params: Array<string | number | null>): Promise<void> {
-    try {
-      await this.#enqueue({ kind: 'sql', statement, params })
-    } finally {
-      this.#unclaim(id)
-    }
+    await this.#writer.enqueue({ kind: 'sql', statement, params })
+    this.#unclaim(id)
   }
 
   /** Drops a claim and wakes its queue: an ordered lane may be waiting for exactly this head. */
@@ -523,22 +359,19 @@ export class SqliteStore implements DeliveryStore {
     return Number(done.changes) + Number(events.changes)
   }
 
+  /** Never throws: shutdown must end even when the store's files are gone. */
   async close(): Promise<void> {
     if (this.#closed) return
-    clearInterval(this.#sweepTimer)
+    this.#dedup?.close()
     // Writes already queued (delivery outcomes) still land, and are synced, before the file closes.
-    this.#flush()
-    while (this.#syncing) await this.#syncing
-    // Writes made outside the queue (the CLI's replay and purge) are synced before close too.
-    if (this.#asyncSync && !this.#failure) {
-      try {
-        await datasync(this.#walDescriptor())
-      } catch {
-        // No WAL (nothing written): nothing to sync.
-      }
-    }
+    await this.#writer.close().catch(() => {})
     this.#closed = true
-    this.#db.close()
-    if (this.#walFd !== undefined) closeSync(this.#walFd)
+    try {
+      this.#db.close()
+    } catch {
+      // Closing a connection whose files were removed can fail; the process is leaving anyway.
+    }
+    this.#files?.close()
+    this.#owner?.release()
   }
 }

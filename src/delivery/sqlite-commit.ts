@@ -1,0 +1,335 @@
+/**
+ * The SQLite store's writer: group commit, waits for another process's lock, the WAL
+ * fdatasync, and the failure state that stops all acknowledgements.
+ *
+ * Group commit: appends and delivery outcomes queue up, and one transaction per event-loop
+ * turn writes them all. A write's promise resolves only once its transaction is on disk.
+ *
+ * `sync: full` keeps the fsync off the serving thread: the connection runs WAL with
+ * `synchronous=NORMAL`, under which a commit writes its frames without syncing, and the
+ * writer fdatasyncs the WAL on the threadpool before the commit's waiters resolve. One
+ * fdatasync runs at a time; every commit written meanwhile shares the next one.
+ *
+ * A lock held by another process (a `dlq` command, a sqlite3 shell) is waited for with
+ * timers, never with SQLite's busy_timeout, which sleeps on the thread that serves HTTP.
+ *
+ * Once the store cannot be trusted (an fdatasync error, its file or WAL deleted or replaced)
+ * it fails: nothing more is acknowledged or delivered until a restart, and writes committed
+ * but not acknowledged yet are either made durable anyway (a deleted WAL's frames are
+ * checkpointed into the main file) or removed, so nothing answered 503 is ever delivered.
+ */
+import { fdatasync } from 'node:fs'
+import type { DatabaseSync, StatementSync } from 'node:sqlite'
+import { promisify } from 'node:util'
+import { StoreUnavailableError } from '../errors.ts'
+import type { FileProblem, StoreFiles } from './store-files.ts'
+import type { AppendResult, NewEvent } from './store.ts'
+
+export type Write = { kind: 'event'; event: NewEvent } | { kind: 'sql'; statement: StatementSync; params: Array<string | number | null> }
+
+interface Waiter {
+  write: Write
+  /** Unix ms after which a commit still waiting for another process's lock is refused. */
+  deadline: number
+  resolve: (result: AppendResult) => void
+  reject: (error: Error) => void
+  /** The stored event's rowid, once committed (to remove it if it is never acknowledged). */
+  seq?: number
+}
+
+export interface CommitterOptions {
+  db: DatabaseSync
+  /** Undefined for ':memory:'. */
+  files?: StoreFiles
+  /** fdatasync the WAL before acknowledging (`sync: full`). */
+  syncWal: boolean
+  /** How long a write waits for another process's lock before it is refused. */
+  lockWaitMs: number
+  onCommitted: (plugins: Set<string>) => void
+  warn?: (message: string, fields?: Record<string, unknown>) => void
+}
+
+/** Files are checked this often even without traffic, so /readyz turns 503. */
+const FILE_CHECK_MS = 1000
+/** Retry delays while another process holds the write lock: 2, 4, … 50 ms. */
+const LOCK_RETRY_MAX_MS = 50
+
+const datasync = promisify(fdatasync)
+
+/** SQLITE_BUSY / SQLITE_LOCKED: another connection holds the lock. */
+function isBusy(error: unknown): boolean {
+  const e = error as { errcode?: number; message?: string }
+  return e?.errcode === 5 || e?.errcode === 6 || /database is locked|database table is locked/i.test(e?.message ?? '')
+}
+
+export class SqliteCommitter {
+  #db: DatabaseSync
+  #files: StoreFiles | undefined
+  #options: CommitterOptions
+  #statements: Record<'insertEvent' | 'insertDelivery' | 'begin' | 'commit' | 'rollback' | 'forgetEvent' | 'forgetDeliveries', StatementSync>
+  #queue: Waiter[] = []
+  #flushScheduled = false
+  #lockTimer: ReturnType<typeof setTimeout> | undefined
+  #lockDelay = 0
+  /** Committed, waiting for the next WAL fdatasync (or for the one under way). */
+  #unsynced: Waiter[] = []
+  #syncingWaiters: Waiter[] = []
+  #unsyncedPlugins = new Set<string>()
+  #syncing: Promise<void> | undefined
+  #failure: StoreUnavailableError | undefined
+  /** After a failure: true when every committed write was made durable anyway. */
+  #rescued = false
+  #checkTimer: ReturnType<typeof setInterval> | undefined
+  #closed = false
+
+  constructor(options: CommitterOptions) {
+    this.#options = options
+    this.#db = options.db
+    this.#files = options.files
+    const db = options.db
+    this.#statements = {
+      insertEvent: db.prepare('INSERT INTO events (id, command, sdk_app_id, received_at, client_ip, opt_platform, body, dedup_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      insertDelivery: db.prepare('INSERT INTO deliveries (event_seq, plugin, next_at, updated_at) VALUES (?, ?, ?, ?)'),
+      forgetEvent: db.prepare('DELETE FROM events WHERE seq = ?'),
+      forgetDeliveries: db.prepare('DELETE FROM deliveries WHERE event_seq = ?'),
+      // Prepared once: exec() would parse these on every commit.
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
+    }
+    if (this.#files) {
+      this.#checkTimer = setInterval(() => this.#checkFiles(), FILE_CHECK_MS)
+      ;(this.#checkTimer as { unref?: () => void }).unref?.()
+    }
+  }
+
+  get failure(): StoreUnavailableError | undefined {
+    return this.#failure
+  }
+
+  enqueue(write: Write): Promise<AppendResult> {
+    if (this.#closed) return Promise.reject(new StoreUnavailableError('store is closed'))
+    if (this.#failure) return Promise.reject(this.#failure)
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ write, resolve, reject, deadline: Date.now() + this.#options.lockWaitMs })
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true
+        // After this turn's I/O callbacks, so every request read in this turn joins the batch.
+        setImmediate(() => this.#flush())
+      }
+    })
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false
+    this.#lockTimer = undefined
+    const batch = this.#queue
+    this.#queue = []
+    if (batch.length === 0) return
+    if (this.#failure || this.#checkFiles()) {
+      for (const waiter of batch) waiter.reject(this.#failure!)
+      return
+    }
+    const touched = new Set<string>()
+    let committed: Array<[Waiter, AppendResult]>
+    try {
+      committed = this.#commit(batch, touched)
+    } catch (error) {
+      touched.clear()
+      if (isBusy(error)) return this.#waitForLock(batch, error as Error)
+      // One bad write must not fail the others that shared its batch: redo each alone,
+      // so only the writes that really cannot commit are refused (with 503 at ingress).
+      committed = []
+      for (const waiter of batch) {
+        try {
+          committed.push(...this.#commit([waiter], touched))
+        } catch (error) {
+          waiter.reject(new StoreUnavailableError(`store commit failed: ${(error as Error).message}`, { cause: error }))
+        }
+      }
+    }
+    this.#lockDelay = 0
+    if (!this.#options.syncWal) {
+      for (const [waiter, result] of committed) waiter.resolve(result)
+      if (touched.size) this.#options.onCommitted(touched)
+      return
+    }
+    for (const [waiter, result] of committed) {
+      const resolve = waiter.resolve
+      waiter.resolve = () => resolve(result)
+      this.#unsynced.push(waiter)
+    }
+    for (const plugin of touched) this.#unsyncedPlugins.add(plugin)
+    this.#syncWal()
+  }
+
+  /** Another process holds the write lock: try again shortly, refusing writes past their deadline. */
+  #waitForLock(batch: Waiter[], error: Error): void {
+    const now = Date.now()
+    const refusal = new StoreUnavailableError(`store is locked by another process: ${error.message}`, { cause: error })
+    const waiting: Waiter[] = []
+    for (const waiter of batch) {
+      if (now >= waiter.deadline || this.#closed) waiter.reject(refusal)
+      else waiting.push(waiter)
+    }
+    this.#queue = waiting.concat(this.#queue)
+    if (this.#queue.length === 0 || this.#closed) return
+    this.#lockDelay = Math.min(LOCK_RETRY_MAX_MS, Math.max(2, this.#lockDelay * 2))
+    // Writes arriving meanwhile join the retry instead of scheduling commits of their own.
+    this.#flushScheduled = true
+    this.#lockTimer = setTimeout(() => this.#flush(), this.#lockDelay)
+  }
+
+  /** Writes `batch` in one transaction; throws (after rolling back) if any write fails. */
+  #commit(batch: Waiter[], touched: Set<string>): Array<[Waiter, AppendResult]> {
+    const { insertEvent, insertDelivery, begin, commit, rollback } = this.#statements
+    const plugins: string[] = []
+    const seqs: number[] = []
+    begin.run()
+    try {
+      for (const { write } of batch) {
+        if (write.kind === 'sql') {
+          write.statement.run(...write.params)
+          seqs.push(-1)
+          continue
+        }
+        const e = write.event
+        const { lastInsertRowid } = insertEvent.run(e.id, e.command, e.sdkAppId, e.receivedAt, e.clientIp ?? null, e.optPlatform ?? null, e.body, e.dedupKey ?? null)
+        seqs.push(Number(lastInsertRowid))
+        for (const plugin of e.targets) {
+          insertDelivery.run(lastInsertRowid, plugin, e.receivedAt, e.receivedAt)
+          plugins.push(plugin)
+        }
+      }
+      commit.run()
+    } catch (error) {
+      if (this.#db.isTransaction) rollback.run()
+      throw error
+    }
+    for (const plugin of plugins) touched.add(plugin)
+    return batch.map((waiter, i) => {
+      if (seqs[i]! >= 0) waiter.seq = seqs[i]
+      return [waiter, 'stored']
+    })
+  }
+
+  /** One fdatasync of the WAL at a time; commits written meanwhile wait for the next one. */
+  #syncWal(): void {
+    if (this.#syncing || this.#unsynced.length === 0) return
+    const waiters = (this.#syncingWaiters = this.#unsynced)
+    const touched = this.#unsyncedPlugins
+    this.#unsynced = []
+    this.#unsyncedPlugins = new Set()
+    let descriptor: number
+    try {
+      descriptor = this.#files!.walDescriptor()
+    } catch (error) {
+      this.#fail(`cannot open the store's write-ahead log ${this.#files!.walPath}: ${(error as Error).message}`, error)
+      this.#settleAfterFailure(waiters)
+      return
+    }
+    this.#syncing = datasync(descriptor).then(
+      () => {
+        // The WAL may have been deleted while this batch was written: synced into a file a
+        // restart never reads.
+        if (!this.#failure) this.#checkFiles()
+        if (this.#failure) return this.#settleAfterFailure(waiters)
+        for (const waiter of waiters) waiter.resolve('stored')
+        if (touched.size) this.#options.onCommitted(touched)
+      },
+      (error: Error) => {
+        this.#fail(`store sync failed; restart the gateway to recover: ${error.message}`, error)
+        this.#settleAfterFailure(waiters)
+      },
+    )
+    void this.#syncing.finally(() => {
+      this.#syncing = undefined
+      this.#syncingWaiters = []
+      this.#syncWal()
+    })
+  }
+
+  /** Committed but unacknowledged writes, after a failure: acknowledged only if made durable anyway. */
+  #settleAfterFailure(waiters: Waiter[]): void {
+    for (const waiter of waiters) {
+      if (this.#rescued) waiter.resolve('stored')
+      else waiter.reject(this.#failure!)
+    }
+  }
+
+  /** True (and the store failed) once the store's files are not the ones it opened. */
+  #checkFiles(): boolean {
+    if (this.#failure) return true
+    if (!this.#files || this.#closed) return false
+    const problem = this.#files.problem()
+    if (problem) this.#fail(problem.text, undefined, problem)
+    return problem !== undefined
+  }
+
+  /**
+   * Stops all acknowledgements. What was committed but not acknowledged is made durable when
+   * the main file can still take it (a deleted WAL is checkpointed into it); otherwise it is
+   * removed before anything is rescued, so a 503 is never followed by a delivery.
+   */
+  #fail(reason: string, cause?: unknown, files?: FileProblem): void {
+    if (this.#failure) return
+    this.#failure = new StoreUnavailableError(`${reason}; nothing more is acknowledged until the gateway is restarted`, { cause })
+    const unacknowledged = [...this.#syncingWaiters, ...this.#unsynced]
+    const fields: Record<string, unknown> = { reason }
+    try {
+      if (files?.file === 'wal') {
+        // SQLite still holds the deleted WAL open: copy its frames into the main file, which
+        // a restart reads, and sync it. Then nothing acknowledged is lost with the WAL.
+        const row = this.#db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get() as { busy: number } | undefined
+        this.#rescued = row?.busy === 0
+        fields.rescue = this.#rescued ? `the deleted write-ahead log was checkpointed into ${this.#files!.dbPath}` : 'the checkpoint of the deleted write-ahead log was blocked'
+      } else if (files?.file === 'db') {
+        this.#forget(unacknowledged)
+        // The open connection still reads the old file: keep a copy that a restart can use.
+        const copy = `${this.#files!.dbPath}.rescued-${new Date().toISOString().replace(/[:.]/g, '-')}`
+        this.#db.exec(`VACUUM INTO '${copy.replaceAll("'", "''")}'`)
+        fields.rescue = `a copy of the store as this process saw it was written to ${copy}: stop the gateway, move the copy to store.path, delete the old -wal and -shm files next to it, and start again`
+      } else {
+        this.#forget(unacknowledged)
+      }
+    } catch (error) {
+      fields.rescueFailed = (error as Error).message
+    }
+    this.#options.warn?.('the store stopped acknowledging callbacks (answered 503) and delivering; restart the gateway once the cause is fixed', fields)
+  }
+
+  /** Removes events that were committed but will be answered 503. */
+  #forget(waiters: Waiter[]): void {
+    const seqs = waiters.flatMap((waiter) => (waiter.seq === undefined ? [] : [waiter.seq]))
+    if (seqs.length === 0) return
+    const { begin, commit, rollback, forgetEvent, forgetDeliveries } = this.#statements
+    try {
+      begin.run()
+      for (const seq of seqs) {
+        forgetDeliveries.run(seq)
+        forgetEvent.run(seq)
+      }
+      commit.run()
+    } catch {
+      if (this.#db.isTransaction) rollback.run()
+    }
+  }
+
+  /** Lands what is queued (outcomes), waits for the syncs, then refuses anything still waiting. */
+  async close(): Promise<void> {
+    clearInterval(this.#checkTimer)
+    clearTimeout(this.#lockTimer)
+    this.#flush()
+    while (this.#syncing) await this.#syncing
+    this.#closed = true
+    for (const waiter of this.#queue.splice(0)) waiter.reject(new StoreUnavailableError('store is closed'))
+    // Writes made outside the queue (the CLI's replay and purge) are synced before close too.
+    if (this.#options.syncWal && !this.#failure && this.#files) {
+      try {
+        await datasync(this.#files.walDescriptor())
+      } catch {
+        // No WAL (nothing written): nothing to sync.
+      }
+    }
+  }
+}
