@@ -20,6 +20,8 @@ export async function runCli(args: string[], env: Record<string, string> = {}): 
 
 export interface ServerProcess {
   port: number
+  /** The gateway process itself (spawned directly, no shell in between). */
+  pid: number
   url: string
   output: () => string
   kill(signal?: NodeJS.Signals): void
@@ -53,6 +55,7 @@ export async function startServer(configPath: string, { runtime = 'bun', env = {
   })
   return {
     port,
+    pid: child.pid,
     url: `http://127.0.0.1:${port}/callback`,
     output: () => out,
     kill: (signal = 'SIGTERM') => child.kill(signal),
