@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'bun:test'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
-import { tempDir, tencentQuery, until } from '../helpers/gateway.ts'
+import { tempDir, tencentQuery, until, writeSyncConfig } from '../helpers/gateway.ts'
 import { startServer, type ServerProcess } from '../helpers/process.ts'
 import { startSink } from '../helpers/sinks.ts'
 
@@ -55,21 +55,7 @@ const body = (i: number) =>
     // Most of the tmpfs is taken by a filler, so the store fills after a few hundred callbacks.
     const filler = join(mount, 'filler')
     writeFileSync(filler, Buffer.alloc(768 * 1024))
-    const config = join(dir, 'config.yaml')
-    writeFileSync(
-      config,
-      `server: { port: 0, hostname: 127.0.0.1 }
-tencent: { sdkAppId: 1400000000 }
-store: { path: ./tmpfs/gw.db }
-plugins:
-  crm:
-    use: http-sync
-    options: { url: "${sink.url}/sync" }
-    concurrency: ${CONCURRENCY}
-    retry: { maxAttempts: 50, initialDelayMs: 20, maxDelayMs: 200 }
-routes: [{ match: "*", to: [crm] }]
-`,
-    )
+    const config = writeSyncConfig(dir, sink.url, { store: './tmpfs/gw.db', concurrency: CONCURRENCY })
     server = await startServer(config)
     const { pid } = server
     const acknowledged = new Set<string>()

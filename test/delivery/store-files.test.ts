@@ -8,10 +8,10 @@
  * /readyz, a log line that says why, nothing answered 503 delivered, and shutdown ends.
  */
 import { afterAll, describe, expect, it } from 'bun:test'
-import { readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
-import { tempDir, tencentQuery, until } from '../helpers/gateway.ts'
+import { tempDir, tencentQuery, until, writeSyncConfig } from '../helpers/gateway.ts'
 import { startServer, type ServerProcess } from '../helpers/process.ts'
 import { startSink } from '../helpers/sinks.ts'
 
@@ -27,20 +27,7 @@ const delivered = (room: string) => sink.requests.filter((r) => r.json().payload
 
 async function gatewayWithFiveDelivered(prefix: string): Promise<{ dir: string; server: ServerProcess; db: string }> {
   const dir = tempDir(prefix)
-  const config = join(dir, 'config.yaml')
-  writeFileSync(
-    config,
-    `server: { port: 0, hostname: 127.0.0.1 }
-tencent: { sdkAppId: 1400000000 }
-store: { path: ./data/gw.db }
-plugins:
-  crm:
-    use: http-sync
-    options: { url: "${sink.url}/sync" }
-    retry: { maxAttempts: 50, initialDelayMs: 20, maxDelayMs: 200 }
-routes: [{ match: "*", to: [crm] }]
-`,
-  )
+  const config = writeSyncConfig(dir, sink.url, { store: './data/gw.db' })
   const server = await startServer(config)
   servers.push(server)
   for (let i = 0; i < 5; i++) {

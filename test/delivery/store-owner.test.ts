@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'bun:test'
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { SEED_BODY, tempDir, tencentQuery } from '../helpers/gateway.ts'
+import { SEED_BODY, tempDir, tencentQuery, writeSyncConfig } from '../helpers/gateway.ts'
 import { runCli, startServer, type ServerProcess } from '../helpers/process.ts'
 import { startSink } from '../helpers/sinks.ts'
 
@@ -18,21 +18,8 @@ afterAll(async () => {
   await sink.close()
 })
 
-function writeConfig(dir: string, name: string, storePath = './data/gateway.db'): string {
-  const path = join(dir, name)
-  writeFileSync(
-    path,
-    `server: { port: 0, hostname: 127.0.0.1 }
-tencent: { sdkAppId: 1400000000 }
-store: { path: ${storePath} }
-plugins:
-  crm:
-    use: http-sync
-    options: { url: "${sink.url}/sync" }
-routes: [{ match: "*", to: [crm] }]
-`,
-  )
-  return path
+function writeConfig(dir: string, name: string, store?: string): string {
+  return writeSyncConfig(dir, sink.url, { name, store })
 }
 
 describe('one serving process per SQLite store', () => {

@@ -75,6 +75,33 @@ routes:
 ${extra}`
 }
 
+/**
+ * Writes a config for a real gateway process: one http-sync instance `crm` posting to
+ * `sinkUrl`, with every command routed to it. Returns the config file's path.
+ */
+export function writeSyncConfig(
+  dir: string,
+  sinkUrl: string,
+  { name = 'config.yaml', store = './data/gateway.db', concurrency = 4, retry = '{ maxAttempts: 50, initialDelayMs: 20, maxDelayMs: 200 }' }: { name?: string; store?: string; concurrency?: number; retry?: string } = {},
+): string {
+  const path = join(dir, name)
+  writeFileSync(
+    path,
+    `server: { port: 0, hostname: 127.0.0.1 }
+tencent: { sdkAppId: ${APP_ID} }
+store: { path: ${store} }
+plugins:
+  crm:
+    use: http-sync
+    options: { url: "${sinkUrl}/sync" }
+    concurrency: ${concurrency}
+    retry: ${retry}
+routes: [{ match: "*", to: [crm] }]
+`,
+  )
+  return path
+}
+
 export async function until<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
