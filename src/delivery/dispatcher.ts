@@ -73,6 +73,8 @@ class Lane {
   #held = new Map<number, HeldOutcome>()
   #holdTimer: ReturnType<typeof setTimeout> | undefined
   #holdDelay = 0
+  /** A rewrite of the held outcomes is under way: never two at once (each would count an attempt). */
+  #writingHeld = false
 
   constructor(
     readonly spec: LaneSpec,
@@ -172,7 +174,9 @@ class Lane {
   async #writeHeld(): Promise<void> {
     this.#holdTimer = undefined
     const held = [...this.#held.values()]
+    this.#writingHeld = true
     const results = await Promise.allSettled(held.map((h) => h.write()))
+    this.#writingHeld = false
     results.forEach((result, i) => {
       if (result.status === 'fulfilled') this.#held.delete(held[i]!.delivery.id)
     })
@@ -230,7 +234,8 @@ class Lane {
     clearTimeout(this.#timer)
     this.#timer = undefined
     for (const delivery of this.#buffer.splice(0)) void this.dispatcher.store.release(delivery.id)
-    if (this.#held.size > 0) {
+    // A rewrite under way sees `stopping` when it ends, and abandons what is still held.
+    if (this.#held.size > 0 && !this.#writingHeld) {
       clearTimeout(this.#holdTimer)
       void this.#writeHeld()
     }

@@ -81,9 +81,20 @@ export class SqliteCommitter {
   #rescued = false
   #checkTimer: ReturnType<typeof setInterval> | undefined
   #closed = false
+  /** The highest event rowid committed so far. */
+  #committedSeq: number
+  /**
+   * The highest event rowid that is acknowledged-durable: every event up to it was synced.
+   * Deliveries are claimed only up to here, so a row committed but not yet synced (and maybe
+   * answered 503 after all) is never handed to a plugin.
+   */
+  #durableSeq: number
 
   constructor(options: CommitterOptions) {
     this.#options = options
+    // Everything already in the file was made durable by the start-up checkpoint.
+    const top = options.db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events').get() as { seq: number }
+    this.#committedSeq = this.#durableSeq = Number(top.seq)
     this.#db = options.db
     this.#files = options.files
     const db = options.db
@@ -105,6 +116,11 @@ export class SqliteCommitter {
 
   get failure(): StoreUnavailableError | undefined {
     return this.#failure
+  }
+
+  /** Events up to this rowid are durable and may be delivered. */
+  get durableSeq(): number {
+    return this.#durableSeq
   }
 
   enqueue(write: Write): Promise<AppendResult> {
@@ -150,6 +166,7 @@ export class SqliteCommitter {
     }
     this.#lockDelay = 0
     if (!this.#options.syncWal) {
+      this.#durableSeq = this.#committedSeq
       for (const [waiter, result] of committed) waiter.resolve(result)
       if (touched.size) this.#options.onCommitted(touched)
       return
@@ -185,6 +202,7 @@ export class SqliteCommitter {
     const { insertEvent, insertDelivery, begin, commit, rollback } = this.#statements
     const plugins: string[] = []
     const seqs: number[] = []
+    const committedBefore = this.#committedSeq
     begin.run()
     try {
       for (const { write } of batch) {
@@ -196,6 +214,7 @@ export class SqliteCommitter {
         const e = write.event
         const { lastInsertRowid } = insertEvent.run(e.id, e.command, e.sdkAppId, e.receivedAt, e.clientIp ?? null, e.optPlatform ?? null, e.body, e.dedupKey ?? null)
         seqs.push(Number(lastInsertRowid))
+        if (Number(lastInsertRowid) > this.#committedSeq) this.#committedSeq = Number(lastInsertRowid)
         for (const plugin of e.targets) {
           insertDelivery.run(lastInsertRowid, plugin, e.receivedAt, e.receivedAt)
           plugins.push(plugin)
@@ -204,6 +223,8 @@ export class SqliteCommitter {
       commit.run()
     } catch (error) {
       if (this.#db.isTransaction) rollback.run()
+      // Rolled back: rowids above the last commit are free again.
+      this.#committedSeq = committedBefore
       throw error
     }
     for (const plugin of plugins) touched.add(plugin)
@@ -217,6 +238,8 @@ export class SqliteCommitter {
   #syncWal(): void {
     if (this.#syncing || this.#unsynced.length === 0) return
     const waiters = (this.#syncingWaiters = this.#unsynced)
+    // Every event committed so far is in the WAL this sync covers.
+    const upTo = this.#committedSeq
     const touched = this.#unsyncedPlugins
     this.#unsynced = []
     this.#unsyncedPlugins = new Set()
@@ -234,6 +257,7 @@ export class SqliteCommitter {
         // restart never reads.
         if (!this.#failure) this.#checkFiles()
         if (this.#failure) return this.#settleAfterFailure(waiters)
+        this.#durableSeq = Math.max(this.#durableSeq, upTo)
         for (const waiter of waiters) waiter.resolve('stored')
         if (touched.size) this.#options.onCommitted(touched)
       },
@@ -261,7 +285,13 @@ export class SqliteCommitter {
   #checkFiles(): boolean {
     if (this.#failure) return true
     if (!this.#files || this.#closed) return false
-    const problem = this.#files.problem()
+    let problem
+    try {
+      problem = this.#files.problem()
+    } catch (error) {
+      // ENOTDIR, EACCES, EIO…: the file cannot even be looked at, so it cannot be trusted.
+      problem = { file: 'db' as const, text: `the store file ${this.#files.dbPath} cannot be checked (${(error as Error).message})` }
+    }
     if (problem) this.#fail(problem.text, undefined, problem)
     return problem !== undefined
   }
@@ -315,12 +345,17 @@ export class SqliteCommitter {
     }
   }
 
-  /** Lands what is queued (outcomes), waits for the syncs, then refuses anything still waiting. */
+  /** Lands what is queued (outcomes), waits for the syncs and for a lock held elsewhere (bounded), then refuses the rest. */
   async close(): Promise<void> {
     clearInterval(this.#checkTimer)
+    // Writes waiting for another process's lock keep their deadline (lockWaitMs at most).
+    for (;;) {
+      if (this.#syncing) await this.#syncing
+      else if (this.#queue.length === 0) break
+      else if (this.#lockTimer) await new Promise((resolve) => setTimeout(resolve, this.#lockDelay + 1))
+      else this.#flush()
+    }
     clearTimeout(this.#lockTimer)
-    this.#flush()
-    while (this.#syncing) await this.#syncing
     this.#closed = true
     for (const waiter of this.#queue.splice(0)) waiter.reject(new StoreUnavailableError('store is closed'))
     // Writes made outside the queue (the CLI's replay and purge) are synced before close too.

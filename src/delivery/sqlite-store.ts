@@ -11,8 +11,8 @@
  * `sync: normal` is plain WAL with `synchronous=NORMAL`: it survives a killed process, not a
  * power loss.
  */
-import { existsSync, mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { existsSync, mkdirSync, realpathSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import { GatewayError, StoreUnavailableError } from '../errors.ts'
 import { DedupWindow } from './dedup-window.ts'
@@ -82,6 +82,15 @@ function clip(text: string): string {
   return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}…` : text
 }
 
+/** The file a path names, through symlinks (of the file or of its folders), existing or not. */
+function realStorePath(path: string): string {
+  try {
+    return realpathSync(path)
+  } catch {
+    return join(realpathSync(dirname(path)), basename(path))
+  }
+}
+
 /** Runs `open` on the store file, naming the file in whatever it throws. */
 function opening<T>(path: string, open: () => T): T {
   try {
@@ -128,7 +137,7 @@ export class SqliteStore implements DeliveryStore {
     }
     if (!memory) mkdirSync(dirname(path), { recursive: true })
     // Claimed before the file is opened: a second server must not even run the start-up checkpoint.
-    if (options.serve && !memory) this.#owner = claimStore(path)
+    if (options.serve && !memory) this.#owner = claimStore(path, realStorePath(path))
     const waitMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 1000))
     try {
       this.#db = opening(path, () => this.#open(path, waitMs))
@@ -165,12 +174,12 @@ export class SqliteStore implements DeliveryStore {
       due: db.prepare(`
         SELECT d.id, d.plugin, d.attempts, d.next_at, e.id AS event_id, e.command, e.sdk_app_id, e.received_at, e.client_ip, e.opt_platform, e.body
         FROM deliveries d JOIN events e ON e.seq = d.event_seq
-        WHERE d.plugin = ? AND d.status = 'pending' AND d.next_at <= ? AND (d.next_at, d.id) > (?, ?)
+        WHERE d.plugin = ? AND d.status = 'pending' AND d.next_at <= ? AND (d.next_at, d.id) > (?, ?) AND d.event_seq <= ?
         ORDER BY d.next_at, d.id LIMIT ?`),
       head: db.prepare(`
         SELECT d.id, d.plugin, d.attempts, d.next_at, e.id AS event_id, e.command, e.sdk_app_id, e.received_at, e.client_ip, e.opt_platform, e.body
         FROM deliveries d JOIN events e ON e.seq = d.event_seq
-        WHERE d.plugin = ? AND d.status = 'pending'
+        WHERE d.plugin = ? AND d.status = 'pending' AND d.event_seq <= ?
         ORDER BY d.id LIMIT 1`),
       nextDue: db.prepare("SELECT MIN(next_at) AS at FROM deliveries WHERE plugin = ? AND status = 'pending' AND next_at > ?"),
     }
@@ -232,11 +241,14 @@ export class SqliteStore implements DeliveryStore {
   }
 
   async claimDue(plugin: string, { now, limit, ordered }: ClaimOptions): Promise<ClaimedDelivery[]> {
-    // A failed store delivers nothing: it may hold writes that were answered 503.
+    // A failed store delivers nothing: it may hold writes that were answered 503. Otherwise only
+    // events already synced are handed out: a row committed but not yet acknowledged may still
+    // be answered 503 (its sync failing) and must never reach a plugin first.
     if (this.#closed || limit <= 0 || this.failed) return []
+    const durable = this.#writer.durableSeq
     const claims = this.#claims(plugin)
     if (ordered) {
-      const head = this.#statements.head.get(plugin) as Record<string, unknown> | undefined
+      const head = this.#statements.head.get(plugin, durable) as Record<string, unknown> | undefined
       if (!head || claims.has(Number(head.id)) || Number(head.next_at) > now) return []
       claims.add(Number(head.id))
       return [claimedFromRow(head)]
@@ -244,7 +256,7 @@ export class SqliteStore implements DeliveryStore {
     const out: ClaimedDelivery[] = []
     let cursor = this.#cursors.get(plugin) ?? [-Infinity, 0]
     for (let pass = 0; out.length < limit && pass < 2; ) {
-      const rows = this.#statements.due.all(plugin, now, cursor[0], cursor[1], limit) as Record<string, unknown>[]
+      const rows = this.#statements.due.all(plugin, now, cursor[0], cursor[1], durable, limit) as Record<string, unknown>[]
       for (const row of rows) {
         cursor = [Number(row.next_at), Number(row.id)]
         if (claims.has(Number(row.id))) continue
@@ -352,6 +364,7 @@ export class SqliteStore implements DeliveryStore {
   }
 
   async prune(before: number): Promise<number> {
+    if (this.failed) return 0
     const done = this.#db.prepare("DELETE FROM deliveries WHERE status = 'done' AND updated_at < ?").run(before)
     const events = this.#db
       .prepare('DELETE FROM events WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_seq = events.seq)')

@@ -43,7 +43,7 @@ export class StoreFiles {
     return (this.#walFd ??= openSync(this.walPath, 'r'))
   }
 
-  /** Why the store's files are no longer the ones it opened, or undefined when they are. */
+  /** Why the store's files are no longer the ones it opened, or undefined when they are; throws when the path cannot be looked at. */
   problem(): FileProblem | undefined {
     const now = statSync(this.dbPath, { throwIfNoEntry: false })
     if (!now) return { file: 'db', text: `the store file ${this.dbPath} was deleted or moved away` }

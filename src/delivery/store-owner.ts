@@ -47,9 +47,12 @@ function inUse(storePath: string, lockPath: string, row: OwnerRow | undefined): 
   )
 }
 
-/** Takes the store's ownership lock, or throws StoreInUseError naming the holder. */
-export function claimStore(storePath: string): StoreOwnership {
-  const lockPath = `${storePath}.lock`
+/**
+ * Takes the store's ownership lock, or throws StoreInUseError naming the holder. The lock sits
+ * next to `realPath`, the file behind any symlink, so two paths to one file share one lock.
+ */
+export function claimStore(storePath: string, realPath = storePath): StoreOwnership {
+  const lockPath = `${realPath}.lock`
   const db = new DatabaseSync(lockPath)
   const nonce = crypto.randomUUID()
   const readOwner = () => db.prepare('SELECT pid, host, started_at, nonce FROM owner WHERE k = 1').get() as OwnerRow | undefined
