@@ -11,6 +11,7 @@ import type { DeliveryOutcome } from '../metrics.ts'
 import { PermanentError, RetryLater, type GatewayEvent, type PluginInstance } from '../plugin.ts'
 import { parseLossless } from '../tencent/lossless-json.ts'
 import { backoffDelay } from './backoff.ts'
+import { HeldOutcomes } from './held-outcomes.ts'
 import type { ClaimedDelivery, DeliveryStore } from './store.ts'
 
 export interface LaneSpec {
@@ -40,16 +41,6 @@ export interface DispatcherOptions {
 
 /** setTimeout's limit; a later retry is re-checked when the timer fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1
-/** An outcome the store refused is written again after 100 ms, doubling up to 5 s. */
-const HOLD_FIRST_MS = 100
-const HOLD_MAX_MS = 5000
-
-/** A delivery that was made but whose outcome the store could not record yet. */
-interface HeldOutcome {
-  delivery: ClaimedDelivery
-  write: () => Promise<void>
-}
-
 class Lane {
   inFlight = 0
   /** Replaced or removed by a config reload: claims nothing more, finishes what it holds. */
@@ -64,22 +55,24 @@ class Lane {
    * instead of one query per completed delivery. Bounded (at most 4 × concurrency, 256).
    */
   #buffer: ClaimedDelivery[] = []
-  /**
-   * Outcomes the store refused (disk full, store failed). While any is held the lane starts
-   * nothing: delivering more would only make more outcomes it cannot record, and releasing
-   * them would deliver the same events again at once (a hot loop). They are written again with
-   * backoff; the first write that lands resumes the lane.
-   */
-  #held = new Map<number, HeldOutcome>()
-  #holdTimer: ReturnType<typeof setTimeout> | undefined
-  #holdDelay = 0
-  /** A rewrite of the held outcomes is under way: never two at once (each would count an attempt). */
-  #writingHeld = false
+  /** Outcomes the store refused: while any is held the lane starts nothing (held-outcomes.ts). */
+  readonly held: HeldOutcomes
 
   constructor(
     readonly spec: LaneSpec,
     private readonly dispatcher: Dispatcher,
-  ) {}
+  ) {
+    this.held = new HeldOutcomes({
+      plugin: spec.id,
+      logger: dispatcher.logger,
+      stopping: () => dispatcher.stopping,
+      release: (id) => void dispatcher.store.release(id),
+      settled: () => {
+        this.#settled()
+        void this.pump()
+      },
+    })
+  }
 
   /** Fill free slots with due deliveries; safe to call at any time and often. */
   async pump(): Promise<void> {
@@ -109,7 +102,7 @@ class Lane {
     const { store } = this.dispatcher
     const ordered = this.spec.concurrency === 1
     for (;;) {
-      if (this.dispatcher.stopping || this.retired || this.#held.size > 0) return
+      if (this.dispatcher.stopping || this.retired || this.held.size > 0) return
       const slots = this.dispatcher.busy() ? 1 : this.spec.concurrency
       while (this.inFlight < slots && this.#buffer.length > 0) this.#start(this.#buffer.shift()!)
       if (this.inFlight >= slots) {
@@ -143,69 +136,7 @@ class Lane {
   }
 
   #settled(): void {
-    if (this.inFlight === 0 && this.#held.size === 0) for (const resolve of this.#drained.splice(0)) resolve()
-  }
-
-  /** Writes an outcome; if the store refuses it, holds it and pauses the lane (see #held). */
-  record(delivery: ClaimedDelivery, write: () => Promise<void>): void {
-    write().catch((error: unknown) => this.#hold({ delivery, write }, error))
-  }
-
-  #hold(held: HeldOutcome, error: unknown): void {
-    const first = this.#held.size === 0
-    this.#held.set(held.delivery.id, held)
-    if (!first) return
-    this.#holdDelay = this.#holdDelay ? Math.min(HOLD_MAX_MS, this.#holdDelay * 2) : HOLD_FIRST_MS
-    this.dispatcher.logger.error('could not record a delivery outcome; this plugin instance sends nothing more until the store accepts writes again', {
-      plugin: this.spec.id,
-      deliveryId: held.delivery.id,
-      retryInMs: this.#holdDelay,
-      error,
-    })
-    this.#scheduleHeld()
-  }
-
-  #scheduleHeld(): void {
-    clearTimeout(this.#holdTimer)
-    this.#holdTimer = setTimeout(() => void this.#writeHeld(), this.#holdDelay)
-  }
-
-  /** Writes every held outcome again; resumes the lane when they all landed. */
-  async #writeHeld(): Promise<void> {
-    this.#holdTimer = undefined
-    const held = [...this.#held.values()]
-    this.#writingHeld = true
-    const results = await Promise.allSettled(held.map((h) => h.write()))
-    this.#writingHeld = false
-    results.forEach((result, i) => {
-      if (result.status === 'fulfilled') this.#held.delete(held[i]!.delivery.id)
-    })
-    if (this.#held.size === 0) {
-      this.dispatcher.logger.info('the store accepts delivery outcomes again; deliveries resume', { plugin: this.spec.id, written: held.length })
-      this.#holdDelay = 0
-      this.#settled()
-      void this.pump()
-      return
-    }
-    // Stopping: one last try was made; what is still held stays pending for the next start.
-    if (this.dispatcher.stopping) return this.#abandonHeld()
-    this.#holdDelay = Math.min(HOLD_MAX_MS, this.#holdDelay * 2)
-    this.#scheduleHeld()
-  }
-
-  /** Gives up on held outcomes: the deliveries stay pending and are made again after a restart. */
-  #abandonHeld(): void {
-    clearTimeout(this.#holdTimer)
-    this.#holdTimer = undefined
-    for (const { delivery } of this.#held.values()) void this.dispatcher.store.release(delivery.id)
-    if (this.#held.size > 0) {
-      this.dispatcher.logger.warn('delivery outcomes not recorded at shutdown; those deliveries stay pending and are made again at the next start', {
-        plugin: this.spec.id,
-        deliveryIds: [...this.#held.keys()],
-      })
-    }
-    this.#held.clear()
-    this.#settled()
+    if (this.inFlight === 0 && this.held.size === 0) for (const resolve of this.#drained.splice(0)) resolve()
   }
 
   async #scheduleNext(): Promise<void> {
@@ -234,26 +165,17 @@ class Lane {
     clearTimeout(this.#timer)
     this.#timer = undefined
     for (const delivery of this.#buffer.splice(0)) void this.dispatcher.store.release(delivery.id)
-    // A rewrite under way sees `stopping` when it ends, and abandons what is still held.
-    if (this.#held.size > 0 && !this.#writingHeld) {
-      clearTimeout(this.#holdTimer)
-      void this.#writeHeld()
-    }
-  }
-
-  /** After a drain timed out: what is still held is left pending. */
-  abandon(): void {
-    this.#abandonHeld()
+    this.held.flush()
   }
 
   /** Nothing in flight, no outcome held and nothing claimed waiting to start. */
   idle(): boolean {
-    return this.inFlight === 0 && this.#held.size === 0 && this.#buffer.length === 0
+    return this.inFlight === 0 && this.held.size === 0 && this.#buffer.length === 0
   }
 
   /** Resolves when nothing is in flight and no outcome is held. */
   drained(): Promise<void> {
-    return this.inFlight === 0 && this.#held.size === 0 ? Promise.resolve() : new Promise((resolve) => this.#drained.push(resolve))
+    return this.inFlight === 0 && this.held.size === 0 ? Promise.resolve() : new Promise((resolve) => this.#drained.push(resolve))
   }
 }
 
@@ -349,8 +271,8 @@ export class Dispatcher {
     const { spec } = lane
     // Outcomes join the store's next group commit; the lane does not wait for it, so delivery
     // throughput is not bound by commit latency. The store keeps the delivery claimed until
-    // the commit, so it is not handed out again meanwhile; a refused write is held (Lane#held).
-    const record = (write: () => Promise<void>) => lane.record(delivery, write)
+    // the commit, so it is not handed out again meanwhile; a refused write is held (held-outcomes.ts).
+    const record = (write: () => Promise<void>) => lane.held.record(delivery, write)
     const attempt = delivery.attempts + 1
     let event: GatewayEvent
     try {
@@ -410,7 +332,7 @@ export class Dispatcher {
     const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))
     const finished = await Promise.race([drained, timedOut])
     clearTimeout(timer)
-    if (!finished) for (const lane of [...this.#lanes.values(), ...this.#retiring]) lane.abandon()
+    if (!finished) for (const lane of [...this.#lanes.values(), ...this.#retiring]) lane.held.abandon()
     return finished
   }
 }
