@@ -1,6 +1,6 @@
 /**
- * The forged X-Forwarded-For attack on `allowIps`, through a real nginx running the README's
- * nginx block (read from README.md, so the documented config is the tested one) in front of
+ * The forged X-Forwarded-For attack on `allowIps`, through a real nginx running the documented
+ * nginx block (read from docs/operations.md, so the documented config is the tested one) in front of
  * real gateway processes: one with `trustProxy: true`, one with the proxy list. 127.0.0.3
  * stands for Tencent's address; the attacker connects from 127.0.0.2 and claims 127.0.0.3.
  *
@@ -34,15 +34,18 @@ if (!NGINX) {
 }
 const describeNginx = NGINX ? describe : describe.skip
 
+/** Where the documented nginx block lives. */
+const DOC = 'docs/operations.md'
+
 /** The nginx block of "Deployment behind TLS", adapted only in its listen, TLS and upstream lines. */
 function readmeNginxBlock(listenPort: number, upstreamPort: number): string {
-  const readme = readFileSync(join(REPO, 'README.md'), 'utf8')
-  const section = readme.slice(readme.indexOf('### Deployment behind TLS'))
+  const docs = readFileSync(join(REPO, DOC), 'utf8')
+  const section = docs.slice(docs.indexOf('## Deployment behind TLS'))
   const block = /```nginx\n([\s\S]*?)```/.exec(section)?.[1]
-  if (!block) throw new Error('README.md: no nginx block under "Deployment behind TLS"')
+  if (!block) throw new Error(`${DOC}: no nginx block under "Deployment behind TLS"`)
   const replaceOnce = (text: string, pattern: RegExp, by: string) => {
     const hits = text.match(new RegExp(pattern.source, 'gm'))?.length ?? 0
-    if (hits !== 1) throw new Error(`README.md nginx block: expected one line matching ${pattern}, found ${hits}`)
+    if (hits !== 1) throw new Error(`${DOC} nginx block: expected one line matching ${pattern}, found ${hits}`)
     return text.replace(new RegExp(pattern.source, 'm'), by)
   }
   let adapted = replaceOnce(block, /^(\s*)server 127\.0\.0\.1:3000;/, `$1server 127.0.0.1:${upstreamPort};`)
@@ -180,7 +183,7 @@ function storedRooms(setup: Setup): string[] {
   }
 }
 
-describeNginx('forged X-Forwarded-For through the README nginx block', () => {
+describeNginx('forged X-Forwarded-For through the documented nginx block', () => {
   beforeAll(async () => {
     await setUp('trustProxy: true', 'true')
     await setUp('trustProxy: [127.0.0.1]', '[127.0.0.1]')

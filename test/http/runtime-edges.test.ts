@@ -1,7 +1,7 @@
 /**
- * What the runtime answers by itself, before the gateway sees a request (see the README,
+ * What the runtime answers by itself, before the gateway sees a request (see docs/http.md,
  * "What the runtime answers by itself"). Pinned per runtime so an upgrade that changes one
- * fails here and the README is updated with it. Every refused callback is a valid one, so
+ * fails here and docs/http.md is updated with it. Every refused callback is a valid one, so
  * "not delivered" can only come from the refusal; a control callback sent afterwards proves
  * the gateway had handled everything before it.
  */
