@@ -6,17 +6,19 @@
  */
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { parseDocument } from 'yaml'
+import { stripVTControlCharacters } from 'node:util'
+import { parseDocument, type YAMLParseError } from 'yaml'
 import type { TSchema } from '@sinclair/typebox'
 import { ConfigError } from '../errors.ts'
 import type { PluginDefinition } from '../plugin.ts'
 import { importPlugin, resolvePluginFile } from '../plugins/resolve.ts'
 import { didYouMean } from '../suggest.ts'
 import { allowEntryProblem } from '../http/allow-list.ts'
+import { isLogLevel } from '../log.ts'
 import { interpolateString, interpolateTree, type Environ, type InterpolationError } from './interpolate.ts'
 import { deepMerge, isPlainObject } from './merge.ts'
 import { GatewayConfig, type PluginInstanceConfig, type RetryConfig } from './schema.ts'
-import { normalise, schemaErrors } from './schema-errors.ts'
+import { normalise, schemaErrors, unknownKeyErrors } from './schema-errors.ts'
 
 export interface PluginInstanceSpec {
   id: string
@@ -46,12 +48,42 @@ export interface LoadOptions {
   path: string
   environment?: string
   env?: Environ
+  /**
+   * `all`: everything, plugin modules loaded and their options checked (serve, validate).
+   * `store`: what a command working on the store needs (dlq, stats): each instance keeps its
+   * id, `use` and `enabled`, but nothing else of it is interpolated, validated or loaded, so
+   * a plugin's secrets need not be set to list dead letters. @default 'all'
+   */
+  scope?: 'all' | 'store'
 }
 
 const DEFAULT_CONCURRENCY = 4
 const ROUTE_PATTERN = /^[A-Za-z0-9_.*]+$/
 
-function readYaml(path: string, problems: string[]): unknown {
+/**
+ * Text from elsewhere (a runtime's module loader) for a terminal or a log: Deno colours its
+ * module-not-found message even when stderr is a pipe, and the codes would reach the user raw.
+ */
+function plain(text: string): string {
+  return stripVTControlCharacters(text)
+}
+
+/** `file:line:col: message`, then the line and a caret under the column, as compilers print. */
+function syntaxProblem(shownPath: string, text: string, error: YAMLParseError): string {
+  // The first line of the pretty message, without the position it repeats.
+  const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/:$/, '')
+  const at = error.linePos?.[0]
+  if (!at) return `${shownPath}: YAML: ${message}`
+  const lines = text.split(/\r?\n/)
+  const line = lines[at.line - 1] ?? ''
+  // An unclosed bracket or quote is found where the file ends: a caret under nothing says nothing.
+  if (line.trim() === '' && lines.slice(at.line - 1).every((l) => l.trim() === '')) return `${shownPath}:${at.line}:${at.col}: ${message} (at the end of the file)`
+  // Tabs kept under tabs, so the caret lines up however wide the terminal draws them.
+  const pad = line.slice(0, at.col - 1).replace(/[^\t]/g, ' ')
+  return `${shownPath}:${at.line}:${at.col}: ${message}\n      ${line}\n      ${pad}^`
+}
+
+function readYaml(path: string, shownPath: string, problems: string[]): unknown {
   let text: string
   try {
     text = readFileSync(path, 'utf8')
@@ -61,7 +93,9 @@ function readYaml(path: string, problems: string[]): unknown {
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
   // The first syntax error is the real one; the parser's follow-on errors are noise.
-  for (const error of doc.errors.slice(0, 3)) problems.push(`YAML: ${error.message.split('\n')[0]!.replace(/:$/, '')}`)
+  const [first, ...rest] = doc.errors
+  if (first) problems.push(syntaxProblem(shownPath, text, first))
+  for (const error of rest.slice(0, 2)) problems.push(syntaxProblem(shownPath, text, error).split('\n')[0]!)
   if (doc.errors.length > 3) problems.push(`YAML: ${doc.errors.length - 3} more syntax errors follow from the first (hint: quote values holding \${...} inside { } flow maps)`)
   return doc.errors.length ? undefined : doc.toJS()
 }
@@ -94,14 +128,39 @@ function disabledInstances(tree: Record<string, unknown>, env: Environ, problems
   return disabled
 }
 
-/** Typos in environments that are not selected still deserve an error. */
-function checkOtherEnvironments(base: Record<string, unknown>, environments: Record<string, unknown>, selected: string | undefined, problems: string[]): void {
-  for (const [name, overlay] of Object.entries(environments)) {
-    if (name === selected || !isPlainObject(overlay)) continue
-    const merged = normalise(GatewayConfig, deepMerge(base, overlay))
-    for (const line of schemaErrors(GatewayConfig, merged)) {
-      if (line.includes('unknown key')) problems.push(`environments.${name}.${line}`)
-    }
+/**
+ * Whether the overlay wrote the value at `path` (a dotted path of the merged tree): it set
+ * that key, or replaced a list or value above it (lists and scalars replace, DESIGN §3).
+ * Otherwise the value came from the base.
+ */
+function writtenByOverlay(path: string, overlay: unknown): boolean {
+  if (!isPlainObject(overlay)) return false
+  let node: unknown = overlay
+  let rest = path
+  while (isPlainObject(node)) {
+    if (rest === '') return true
+    // Longest key first: plugin ids may hold dots (`crm.eu`).
+    const key = Object.keys(node)
+      .filter((k) => rest === k || rest.startsWith(`${k}.`) || rest.startsWith(`${k}[`))
+      .sort((a, b) => b.length - a.length)[0]
+    if (key === undefined) return false
+    node = node[key]
+    rest = rest.slice(key.length).replace(/^\./, '')
+  }
+  return true
+}
+
+/** PORT and LOG_LEVEL win over the file; a bad one is named as the variable the user set. */
+function environmentOverrides(tree: Record<string, unknown>, env: Environ, problems: string[]): void {
+  const port = env.PORT?.trim()
+  if (port) {
+    if (/^\d+$/.test(port) && Number(port) <= 65535) tree.server = { ...(isPlainObject(tree.server) ? tree.server : {}), port: Number(port) }
+    else problems.push(`PORT: ${JSON.stringify(env.PORT)} is not a port number (1-65535, or 0 for any free port)`)
+  }
+  const level = env.LOG_LEVEL?.trim()
+  if (level) {
+    if (isLogLevel(level)) tree.log = { ...(isPlainObject(tree.log) ? tree.log : {}), level }
+    else problems.push(`LOG_LEVEL: ${JSON.stringify(env.LOG_LEVEL)} is not a log level (debug, info, warn or error)`)
   }
 }
 
@@ -145,7 +204,7 @@ async function loadInstance(id: string, raw: PluginInstanceConfig, configDir: st
     spec.definition = await importPlugin(found.file)
     spec.file = found.file
   } catch (error) {
-    problems.push(`plugins.${id}.use: cannot load ${found.file}: ${(error as Error).message}`)
+    problems.push(`plugins.${id}.use: cannot load ${found.file}: ${plain((error as Error).message)}`)
     return spec
   }
   const schema: TSchema | undefined = spec.definition.options
@@ -158,42 +217,55 @@ async function loadInstance(id: string, raw: PluginInstanceConfig, configDir: st
 }
 
 /** Loads and validates a config file; throws ConfigError listing every problem. */
-export async function loadConfig({ path, environment, env = process.env }: LoadOptions): Promise<LoadedConfig> {
+export async function loadConfig({ path, environment, env = process.env, scope = 'all' }: LoadOptions): Promise<LoadedConfig> {
   const configPath = resolve(path)
   const configDir = dirname(configPath)
   const problems: string[] = []
-  const raw = readYaml(configPath, problems)
+  const raw = readYaml(configPath, path, problems)
   if (problems.length) throw new ConfigError(problems)
   if (!isPlainObject(raw)) throw new ConfigError(['(root): the config must be a YAML mapping'])
 
   const { environments = {}, ...base } = raw
   const selected = environment || env.GATEWAY_ENV || undefined
-  let tree: Record<string, unknown> = base
+  // Unknown keys come from each document on its own, so each is named once, where it was
+  // written: a base typo at its base path, an overlay's under environments.<name>, whether
+  // or not that environment is the one selected.
+  problems.push(...unknownKeyErrors(GatewayConfig, base))
+  const overlayProblems: string[] = []
+  let overlay: Record<string, unknown> | undefined
   if (!isPlainObject(environments)) problems.push('environments: Expected a mapping of environment names')
   else {
+    for (const [name, settings] of Object.entries(environments)) {
+      if (isPlainObject(settings)) overlayProblems.push(...unknownKeyErrors(GatewayConfig, settings, `environments.${name}`))
+      else overlayProblems.push(`environments.${name}: Expected a mapping of settings`)
+    }
     if (selected !== undefined) {
       if (!(selected in environments)) {
         problems.push(`environment "${selected}" is not defined${didYouMean(selected, Object.keys(environments))} (defined: ${Object.keys(environments).join(', ') || 'none'})`)
-      } else tree = deepMerge(base, environments[selected]) as Record<string, unknown>
+      } else if (isPlainObject(environments[selected])) overlay = environments[selected]
     }
-    checkOtherEnvironments(base, environments, selected, problems)
   }
+  const tree = (overlay ? deepMerge(base, overlay) : base) as Record<string, unknown>
 
-  const disabled = disabledInstances(tree, env, problems)
+  // Problems of the merged tree, named by their path in it; placed in the file at the end.
+  const treeProblems: string[] = []
+  const disabled = disabledInstances(tree, env, treeProblems)
   const interpolationErrors: InterpolationError[] = []
-  // A disabled instance is neither interpolated nor validated: a dev box needs no production secrets.
-  const skipDisabled = (p: string) => p.startsWith('plugins.') && disabled.has(p.slice('plugins.'.length))
-  const interpolated = interpolateTree(tree, env, '', interpolationErrors, skipDisabled) as Record<string, unknown>
-  for (const e of interpolationErrors) problems.push(`${e.path}: environment variable ${e.variable} is not set`)
+  // A disabled instance is neither interpolated nor validated: a dev box needs no production
+  // secrets. With scope 'store' no instance is: listing dead letters needs no plugin's secret.
+  const storeOnly = scope === 'store'
+  const skipInstance = (p: string) => p.startsWith('plugins.') && (storeOnly || disabled.has(p.slice('plugins.'.length)))
+  const interpolated = interpolateTree(tree, env, '', interpolationErrors, skipInstance) as Record<string, unknown>
+  for (const e of interpolationErrors) treeProblems.push(`${e.path}: environment variable ${e.variable} is not set`)
 
-  if (env.PORT) interpolated.server = { ...(isPlainObject(interpolated.server) ? interpolated.server : {}), port: env.PORT }
-  if (env.LOG_LEVEL) interpolated.log = { ...(isPlainObject(interpolated.log) ? interpolated.log : {}), level: env.LOG_LEVEL }
+  environmentOverrides(interpolated, env, problems)
 
-  // Disabled instances keep only the keys the host needs; their options are not looked at.
+  // Skipped instances keep only the keys the host needs; their options are not looked at.
   if (isPlainObject(interpolated.plugins)) {
-    for (const id of disabled) {
-      const instance = interpolated.plugins[id] as Record<string, unknown>
-      interpolated.plugins[id] = { use: instance.use, enabled: false }
+    for (const [id, instance] of Object.entries(interpolated.plugins)) {
+      if (!isPlainObject(instance)) continue
+      if (disabled.has(id)) interpolated.plugins[id] = { use: instance.use, enabled: false }
+      else if (storeOnly) interpolated.plugins[id] = instance.enabled === undefined ? { use: instance.use } : { use: instance.use, enabled: instance.enabled }
     }
   }
 
@@ -201,14 +273,14 @@ export async function loadConfig({ path, environment, env = process.env }: LoadO
   const missing = new Set(interpolationErrors.map((e) => e.path))
   const notMissing = (line: string) => !missing.has(line.slice(0, line.indexOf(': ')))
   const config = normalise(GatewayConfig, interpolated) as GatewayConfig
-  problems.push(...schemaErrors(GatewayConfig, config).filter(notMissing))
+  treeProblems.push(...schemaErrors(GatewayConfig, config, '', { unknownKeys: false }).filter(notMissing))
 
   for (const key of ['allowIps', 'trustProxy'] as const) {
     const entries: unknown = config.server?.[key]
     if (!Array.isArray(entries)) continue
     entries.forEach((entry, i) => {
       const problem = typeof entry === 'string' ? allowEntryProblem(entry) : undefined
-      if (problem) problems.push(`server.${key}[${i}]: ${problem}`)
+      if (problem) treeProblems.push(`server.${key}[${i}]: ${problem}`)
     })
   }
 
@@ -217,19 +289,29 @@ export async function loadConfig({ path, environment, env = process.env }: LoadO
   const plugins = isPlainObject(config.plugins) ? config.plugins : {}
   for (const [id, instance] of Object.entries(plugins)) {
     if (!isPlainObject(instance) || typeof instance.use !== 'string') continue
-    const before = problems.length
-    instances.push(await loadInstance(id, instance, configDir, problems))
-    problems.splice(before, problems.length - before, ...problems.slice(before).filter(notMissing))
+    if (storeOnly) {
+      instances.push({ id, use: instance.use, enabled: instance.enabled, options: undefined, retry: instance.retry, concurrency: instance.concurrency ?? DEFAULT_CONCURRENCY })
+      continue
+    }
+    const before = treeProblems.length
+    instances.push(await loadInstance(id, instance, configDir, treeProblems))
+    treeProblems.splice(before, treeProblems.length - before, ...treeProblems.slice(before).filter(notMissing))
   }
   const ids = Object.keys(plugins)
   const routes = Array.isArray(config.routes) ? config.routes : []
   routes.forEach((route, i) => {
     if (!isPlainObject(route) || typeof route.match !== 'string' || !Array.isArray(route.to)) return
-    if (!ROUTE_PATTERN.test(route.match)) problems.push(`routes[${i}].match: "${route.match}" is not a command or a pattern such as Live.* or *`)
+    if (!ROUTE_PATTERN.test(route.match)) treeProblems.push(`routes[${i}].match: "${route.match}" is not a command or a pattern such as Live.* or *`)
     route.to.forEach((id, j) => {
-      if (!ids.includes(id)) problems.push(`routes[${i}].to[${j}]: unknown plugin instance "${id}"${didYouMean(id, ids)}`)
+      if (!ids.includes(id)) treeProblems.push(`routes[${i}].to[${j}]: unknown plugin instance "${id}"${didYouMean(id, ids)}`)
     })
   })
+  // Each problem at the place the user wrote the value: the selected overlay or the base.
+  for (const line of treeProblems) {
+    const at = line.indexOf(': ')
+    problems.push(overlay && at > 0 && writtenByOverlay(line.slice(0, at), overlay) ? `environments.${selected}.${line}` : line)
+  }
+  problems.push(...overlayProblems)
   if (problems.length) throw new ConfigError(problems)
   delete config.environments
   return { config, configPath, configDir, environment: selected, instances, secrets: collectSecrets(config, instances) }

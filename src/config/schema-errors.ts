@@ -31,8 +31,12 @@ function schemaAt(root: TSchema, pointer: string): TSchema | undefined {
   return schema
 }
 
+function isUnknownKey(error: ValueError): boolean {
+  return error.type === ValueErrorType.ObjectAdditionalProperties || error.message === 'Unexpected property'
+}
+
 function describe(error: ValueError, root: TSchema): string {
-  if (error.type === ValueErrorType.ObjectAdditionalProperties || error.message === 'Unexpected property') {
+  if (isUnknownKey(error)) {
     const cut = error.path.lastIndexOf('/')
     const key = error.path.slice(cut + 1)
     const parent = schemaAt(root, error.path.slice(0, cut))
@@ -50,17 +54,40 @@ function describe(error: ValueError, root: TSchema): string {
   return error.message
 }
 
+export interface SchemaErrorOptions {
+  /**
+   * `false` leaves unknown keys out: the caller reports them from the documents the user
+   * wrote (base and overlays apart), not from their merge, so each is named once where it
+   * was written. @default true
+   */
+  unknownKeys?: boolean
+}
+
 /** Every problem with `value` against `schema`, as `path: message`, one per path. */
-export function schemaErrors(schema: TSchema, value: unknown, prefix = ''): string[] {
+export function schemaErrors(schema: TSchema, value: unknown, prefix = '', { unknownKeys = true }: SchemaErrorOptions = {}): string[] {
   const seen = new Set<string>()
   const out: string[] = []
   for (const error of Value.Errors(schema, value)) {
+    if (!unknownKeys && isUnknownKey(error)) continue
     const path = toDotted(error.path, prefix)
     if (seen.has(path)) continue
     seen.add(path)
     out.push(`${path}: ${describe(error, schema)}`)
   }
   return out
+}
+
+/**
+ * Only the unknown keys of `value`. Which keys a closed object knows does not depend on
+ * values, so this holds for a document on its own (an overlay without the base it extends)
+ * and before interpolation or defaults.
+ */
+export function unknownKeyErrors(schema: TSchema, value: unknown, prefix = ''): string[] {
+  const out: string[] = []
+  for (const error of Value.Errors(schema, value)) {
+    if (isUnknownKey(error)) out.push(`${toDotted(error.path, prefix)}: ${describe(error, schema)}`)
+  }
+  return [...new Set(out)]
 }
 
 /** Applies conversions (`"3000"` → 3000 where a number is expected, as `${PORT}` gives) and defaults. */

@@ -144,7 +144,7 @@ routes:
   })
 
   it('reports YAML syntax errors and unreadable files', async () => {
-    expect((await problems('tencent: [unclosed\n'))[0]).toStartWith('YAML: ')
+    expect((await problems('tencent: [unclosed\n'))[0]).toMatch(/config\.yaml:2:1: Flow sequence .* \(at the end of the file\)$/)
     await expect(loadConfig({ path: '/nonexistent/config.yaml', env: {} })).rejects.toThrow('cannot read config file')
   })
 
