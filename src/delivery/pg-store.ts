@@ -25,7 +25,7 @@ import postgres from 'postgres'
 import { redactUrl } from './redact-url.ts'
 import { GatewayError, StoreUnavailableError } from '../errors.ts'
 import { claimedFromRow, deadLetterFromRow, queueStatsFromRow } from './rows.ts'
-import type { AppendResult, ClaimedDelivery, ClaimOptions, DeadLetter, DeliveryStore, NewEvent, QueueStats } from './store.ts'
+import type { AppendResult, ClaimedDelivery, ClaimOptions, DeadLetter, DeliveryStatus, DeliveryStore, NewEvent, QueueStats } from './store.ts'
 
 export interface PgStoreOptions {
   /** postgres://user:password@host:port/database[?search_path=schema] */
@@ -620,6 +620,11 @@ export class PgStore implements DeliveryStore {
       WHERE status = 'dead' AND (${selector.id ?? null}::int8 IS NULL OR id = ${selector.id ?? null})
         AND (${selector.plugin ?? null}::text IS NULL OR plugin = ${selector.plugin ?? null})`
     return rows.count
+  }
+
+  async findDelivery(id: number): Promise<{ plugin: string; status: DeliveryStatus } | undefined> {
+    const [row] = (await this.#sql`SELECT plugin, status FROM gateway_deliveries WHERE id = ${id}`) as unknown as Array<{ plugin: string; status: DeliveryStatus }>
+    return row ? { plugin: row.plugin, status: row.status } : undefined
   }
 
   async stats(): Promise<QueueStats[]> {

@@ -20,7 +20,7 @@ import { claimedFromRow, deadLetterFromRow, queueStatsFromRow } from './rows.ts'
 import { SqliteCommitter } from './sqlite-commit.ts'
 import { StoreFiles } from './store-files.ts'
 import { claimStore, type StoreOwnership } from './store-owner.ts'
-import type { AppendResult, ClaimedDelivery, ClaimOptions, DeadLetter, DeliveryStore, NewEvent, QueueStats } from './store.ts'
+import type { AppendResult, ClaimedDelivery, ClaimOptions, DeadLetter, DeliveryStatus, DeliveryStore, NewEvent, QueueStats } from './store.ts'
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' for tests. */
@@ -347,6 +347,11 @@ export class SqliteStore implements DeliveryStore {
   async purgeDead(selector: { id?: number; plugin?: string }): Promise<number> {
     const { sql, params } = this.#deadWhere(selector)
     return Number(this.#db.prepare(`DELETE FROM deliveries WHERE ${sql}`).run(...params).changes)
+  }
+
+  async findDelivery(id: number): Promise<{ plugin: string; status: DeliveryStatus } | undefined> {
+    const row = this.#db.prepare('SELECT plugin, status FROM deliveries WHERE id = ?').get(id) as { plugin: string; status: DeliveryStatus } | null | undefined
+    return row ? { plugin: row.plugin, status: row.status } : undefined
   }
 
   async stats(): Promise<QueueStats[]> {

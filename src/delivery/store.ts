@@ -46,6 +46,9 @@ export interface DeadLetter {
   receivedAt: number
 }
 
+/** A delivery's row status; `pending` includes retries and deliveries in flight. */
+export type DeliveryStatus = 'pending' | 'done' | 'dead'
+
 export interface QueueStats {
   plugin: string
   pending: number
@@ -93,6 +96,8 @@ export interface DeliveryStore {
   /** Moves dead letters back to pending with a fresh attempt budget; returns how many. */
   replayDead(selector: { id?: number; plugin?: string }): Promise<number>
   purgeDead(selector: { id?: number; plugin?: string }): Promise<number>
+  /** One delivery's instance and status, read only: lets `dlq replay ID` say why nothing matched. */
+  findDelivery(id: number): Promise<{ plugin: string; status: DeliveryStatus } | undefined>
   stats(): Promise<QueueStats[]>
   /** Deletes done deliveries and finished events received before `before` (Unix ms). */
   prune(before: number): Promise<number>
