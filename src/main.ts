@@ -2,42 +2,95 @@
  * CLI entry (DESIGN §2): parse the subcommand and run it; nothing else.
  * Exit codes: 0 ok, 1 runtime failure, 2 bad config or bad arguments.
  */
-import { dlqCommand } from './cli/dlq.ts'
-import { sendCommand } from './cli/send.ts'
-import { serveCommand } from './cli/serve.ts'
-import { statsCommand } from './cli/stats.ts'
-import { validateCommand } from './cli/validate.ts'
+import { readFileSync } from 'node:fs'
+import { configHint, PROGRAM, usage, UsageError, type CommandSpec } from './cli/args.ts'
+import { DLQ, dlqCommand } from './cli/dlq.ts'
+import { SEND, sendCommand } from './cli/send.ts'
+import { SERVE, serveCommand } from './cli/serve.ts'
+import { STATS, statsCommand } from './cli/stats.ts'
+import { VALIDATE, validateCommand } from './cli/validate.ts'
 import { ConfigError, GatewayError } from './errors.ts'
 import { flushLogs } from './log.ts'
+import { didYouMean } from './suggest.ts'
 
-const USAGE = `usage:
-  bun src/main.ts [serve] --config FILE [--env NAME]
-  bun src/main.ts validate --config FILE [--env NAME]
-  bun src/main.ts send --url URL [--command CMD] [--file body.json] [--token T] [--sdk-app-id ID | --config FILE]
-  bun src/main.ts dlq list|replay|purge --config FILE [ID | --all] [--plugin ID] [--json]
-  bun src/main.ts stats --config FILE [--json]`
+const COMMANDS: Record<string, { spec: CommandSpec; run: (args: string[]) => Promise<number> }> = {
+  serve: { spec: SERVE, run: serveCommand },
+  validate: { spec: VALIDATE, run: validateCommand },
+  send: { spec: SEND, run: sendCommand },
+  dlq: { spec: DLQ, run: dlqCommand },
+  stats: { spec: STATS, run: statsCommand },
+}
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
-  serve: serveCommand,
-  validate: validateCommand,
-  send: sendCommand,
-  dlq: dlqCommand,
-  stats: statsCommand,
+const USAGE = `usage: ${PROGRAM} COMMAND [OPTIONS]
+       ${PROGRAM} --config FILE [--env NAME]   (no command: serve)
+
+Webhook gateway for Tencent Cloud callbacks: verify, store durably, answer, deliver to plugins.
+
+commands:
+  serve     verify, store and answer callbacks, and deliver them to the plugin instances
+  validate  check the config; print the plugin instances and the routing table
+  send      post a callback the way Tencent would, and print the answer
+  dlq       list, replay or purge dead letters
+  stats     per plugin instance: pending, in flight, dead letters, oldest pending age
+
+Every command that reads a config takes --config FILE (default: ./config.yaml, in the current
+directory) and --env NAME (default: $GATEWAY_ENV, else none).
+Run \`${PROGRAM} COMMAND --help\` for a command's options.
+
+options:
+  -h, --help     print this help and exit
+  -v, --version  print the version and exit`
+
+/** The name and version of package.json, and the runtime: what a bug report needs. */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; version: string }
+  const runtime = process.versions.deno ? `deno ${process.versions.deno}` : process.versions.bun ? `bun ${process.versions.bun}` : `node ${process.versions.node}`
+  return `${pkg.name} ${pkg.version} (${runtime})`
+}
+
+async function run(name: string, args: string[]): Promise<number> {
+  const command = COMMANDS[name]!
+  try {
+    return await command.run(args)
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error
+    // The message first, then the usage of the command it is about (a dlq command's own, when it set one).
+    console.error(`${error.message}\n\n${error.usage ?? usage(command.spec)}`)
+    return 2
+  }
+}
+
+function unknownCommand(word: string): number {
+  console.error(`unknown command "${word}"${didYouMean(word, Object.keys(COMMANDS)) || configHint(word)}\n\n${USAGE}`)
+  return 2
 }
 
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv
-  if (first === '--help' || first === '-h' || first === 'help') {
+  // Bare: the usage, not a server. `npm start` and service files pass --config, so they still serve.
+  if (first === undefined) {
+    console.error(USAGE)
+    return 2
+  }
+  if (first === '--help' || first === '-h') {
     console.log(USAGE)
     return 0
   }
-  if (first === undefined || first.startsWith('-')) return serveCommand(argv)
-  const command = COMMANDS[first]
-  if (!command) {
-    console.error(`unknown command "${first}"\n${USAGE}`)
-    return 2
+  if (first === '--version' || first === '-v') {
+    console.log(version())
+    return 0
   }
-  return command(rest)
+  if (first === 'help') {
+    const [topic, ...more] = rest
+    if (topic === undefined) {
+      console.log(USAGE)
+      return 0
+    }
+    return Object.hasOwn(COMMANDS, topic) ? run(topic, [...more, '--help']) : unknownCommand(topic)
+  }
+  if (first.startsWith('-')) return run('serve', argv)
+  if (!Object.hasOwn(COMMANDS, first)) return unknownCommand(first)
+  return run(first, rest)
 }
 
 let code: number

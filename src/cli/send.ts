@@ -6,7 +6,25 @@ import { existsSync, readFileSync } from 'node:fs'
 import { loadConfig } from '../config/load.ts'
 import { computeSign } from '../tencent/signature.ts'
 import { sampleBody } from '../tencent/samples.ts'
-import { parse, UsageError } from './args.ts'
+import { CONFIG_OPTIONS, parse, printUsage, UsageError, type CommandSpec, type OptionSpecs } from './args.ts'
+
+const DEFAULT_COMMAND = 'Live.CallbackAfterDestroyRoom'
+
+const OPTIONS = {
+  url: { type: 'string', value: 'URL', help: 'the callback URL, as configured in Tencent (required)' },
+  command: { type: 'string', value: 'CMD', help: 'the CallbackCommand to send', default: DEFAULT_COMMAND },
+  file: { type: 'string', value: 'FILE', help: 'a JSON body to send as is, its CallbackCommand matching --command', default: 'a built-in sample for --command' },
+  token: { type: 'string', value: 'T', help: 'sign the request with this callback token', default: "$TENCENT_CALLBACK_TOKEN, else the config's tencent.token" },
+  'sdk-app-id': { type: 'string', value: 'ID', help: 'the SdkAppid to send', default: "SdkAppid in --url, else the config's first tencent.sdkAppId" },
+  config: { ...CONFIG_OPTIONS.config, help: 'where the SdkAppid and the token come from', default: './config.yaml, in the current directory, if there is one' },
+  env: CONFIG_OPTIONS.env,
+} satisfies OptionSpecs
+
+export const SEND: CommandSpec<typeof OPTIONS> = {
+  synopsis: ['send --url URL [--command CMD] [--file FILE] [--token T] [--sdk-app-id ID | --config FILE [--env NAME]]'],
+  summary: 'Post a callback the way Tencent would (its query parameters, a Sign when there is a token) and print\nthe answer. Exits 0 on a 2xx answer, 1 otherwise.',
+  options: OPTIONS,
+}
 
 export interface SendInput {
   url: string
@@ -49,23 +67,17 @@ export async function sendCallback(input: SendInput): Promise<Response> {
  * absent, come from --config, or from ./config.yaml when it exists: the same values the
  * server checks, so `send --url URL` works against the repo's own config.
  */
-async function defaultsFromConfig(configPath: string | undefined): Promise<{ sdkAppId?: string; token?: string }> {
+async function defaultsFromConfig(configPath: string | undefined, environment: string | undefined): Promise<{ sdkAppId?: string; token?: string }> {
   const path = configPath ?? (existsSync('config.yaml') ? 'config.yaml' : undefined)
   if (!path) return {}
-  const { config } = await loadConfig({ path })
+  const { config } = await loadConfig({ path, environment })
   const sdkAppId = [config.tencent.sdkAppId].flat()[0]
   return { sdkAppId: sdkAppId === undefined ? undefined : String(sdkAppId), token: config.tencent.token || config.tencent.tokens?.[0] }
 }
 
 export async function sendCommand(args: string[]): Promise<number> {
-  const { values } = parse(args, {
-    url: { type: 'string' },
-    command: { type: 'string', default: 'Live.CallbackAfterDestroyRoom' },
-    file: { type: 'string' },
-    token: { type: 'string' },
-    'sdk-app-id': { type: 'string' },
-    config: { type: 'string', short: 'c' },
-  })
+  const { values, help } = parse(args, SEND)
+  if (help) return printUsage(SEND)
   if (!values.url) throw new UsageError('--url URL is required (the callback URL, e.g. http://127.0.0.1:3000/callback)')
   if (!URL.canParse(values.url)) throw new UsageError(`--url is not a URL: ${values.url}`)
   let body: string | undefined
@@ -77,10 +89,10 @@ export async function sendCommand(args: string[]): Promise<number> {
     }
   }
   const inUrl = /[?&]sdkappid=/i.test(values.url)
-  const defaults = values['sdk-app-id'] && values.token ? {} : await defaultsFromConfig(values.config)
+  const defaults = values['sdk-app-id'] && values.token ? {} : await defaultsFromConfig(values.config, values.env)
   const response = await sendCallback({
     url: values.url,
-    command: values.command,
+    command: values.command ?? DEFAULT_COMMAND,
     body,
     token: values.token ?? process.env.TENCENT_CALLBACK_TOKEN ?? defaults.token,
     sdkAppId: values['sdk-app-id'] ?? (inUrl ? undefined : defaults.sdkAppId),

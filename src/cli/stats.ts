@@ -1,7 +1,19 @@
 /** `stats`: per plugin instance, queue depth, in flight, dead letters and the oldest pending delivery's age. */
 import { openStore } from '../app.ts'
 import { loadConfig } from '../config/load.ts'
-import { CONFIG_OPTIONS, parse, requireConfig } from './args.ts'
+import { CONFIG_OPTIONS, configPath, parse, printUsage, type CommandSpec, type OptionSpecs } from './args.ts'
+
+const OPTIONS = {
+  json: { type: 'boolean', help: 'print one JSON object instead of the table' },
+  ...CONFIG_OPTIONS,
+} satisfies OptionSpecs
+
+export const STATS: CommandSpec<typeof OPTIONS> = {
+  synopsis: ['stats [--json] [--config FILE] [--env NAME]'],
+  summary:
+    "Per plugin instance: deliveries pending, in flight, dead, and the age of the oldest pending one,\nfrom the config's store (it must exist; nothing is created), while the server runs.",
+  options: OPTIONS,
+}
 
 function age(ms: number): string {
   const seconds = Math.max(0, Math.round(ms / 1000))
@@ -11,8 +23,9 @@ function age(ms: number): string {
 }
 
 export async function statsCommand(args: string[]): Promise<number> {
-  const { values } = parse(args, { ...CONFIG_OPTIONS, json: { type: 'boolean' } })
-  const loaded = await loadConfig({ path: requireConfig(values), environment: values.env })
+  const { values, help } = parse(args, STATS)
+  if (help) return printUsage(STATS)
+  const loaded = await loadConfig({ path: configPath(values), environment: values.env })
   const store = await openStore(loaded)
   try {
     const now = Date.now()

@@ -2,7 +2,13 @@
 import { redactUrl } from '../delivery/redact-url.ts'
 import { loadConfig, type LoadedConfig } from '../config/load.ts'
 import { SecretRegistry } from '../log.ts'
-import { CONFIG_OPTIONS, parse, requireConfig } from './args.ts'
+import { CONFIG_OPTIONS, configPath, parse, printUsage, type CommandSpec } from './args.ts'
+
+export const VALIDATE: CommandSpec<typeof CONFIG_OPTIONS> = {
+  synopsis: ['validate [--config FILE] [--env NAME]'],
+  summary: 'Check the config as serve would (every problem at once, exit 2), and print the effective\nsettings, plugin instances and routing table, secrets redacted.',
+  options: CONFIG_OPTIONS,
+}
 
 export function describeConfig(loaded: LoadedConfig): string {
   const secrets = new SecretRegistry()
@@ -52,8 +58,9 @@ export function configWarnings(loaded: LoadedConfig): string[] {
 }
 
 export async function validateCommand(args: string[]): Promise<number> {
-  const { values } = parse(args, { ...CONFIG_OPTIONS })
-  const loaded = await loadConfig({ path: requireConfig(values), environment: values.env })
+  const { values, help } = parse(args, VALIDATE)
+  if (help) return printUsage(VALIDATE)
+  const loaded = await loadConfig({ path: configPath(values), environment: values.env })
   console.log(describeConfig(loaded))
   for (const warning of configWarnings(loaded)) console.error(`warning: ${warning}`)
   console.log('\nconfig OK')

@@ -82,7 +82,8 @@ routes:
   })
 
   it('exits 2 on bad arguments and unknown commands', async () => {
-    expect((await runCli(['validate'])).code).toBe(2)
+    // In a directory with no config.yaml: the repository's own is the default config.
+    expect((await runCli(['validate'], {}, { cwd: tempDir('validate-cwd-') })).code).toBe(2)
     expect((await runCli(['validate', '--config', 'x.yaml', '--bogus'])).code).toBe(2)
     expect((await runCli(['frobnicate'])).code).toBe(2)
   })

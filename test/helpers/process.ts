@@ -12,8 +12,9 @@ export interface CliResult {
   stderr: string
 }
 
-export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const child = Bun.spawn([BUN, MAIN, ...args], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, stdout: 'pipe', stderr: 'pipe' })
+/** `cwd` defaults to the repository, whose config.yaml is then the commands' default config. */
+export async function runCli(args: string[], env: Record<string, string> = {}, { cwd = REPO }: { cwd?: string } = {}): Promise<CliResult> {
+  const child = Bun.spawn([BUN, MAIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdout: 'pipe', stderr: 'pipe' })
   const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited])
   return { code, stdout, stderr }
 }
