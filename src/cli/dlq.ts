@@ -59,7 +59,8 @@ export async function dlqCommand(args: string[]): Promise<number> {
 }
 
 async function withStore<T>(values: { config?: string; env?: string }, work: (store: DeliveryStore) => Promise<T>): Promise<T> {
-  const loaded = await loadConfig({ path: configPath(values), environment: values.env })
+  // Only the store is opened: plugin options (and the secrets they interpolate) are not needed.
+  const loaded = await loadConfig({ path: configPath(values), environment: values.env, scope: 'store' })
   // The same store the server uses: the SQLite file, or PostgreSQL from any machine with the URL.
   const store = await openStore(loaded)
   try {
@@ -100,7 +101,15 @@ async function select(action: 'replay' | 'purge', args: string[]): Promise<numbe
   } else if (!values.all) throw new UsageError(`dlq ${action} needs an ID or --all`, usage(spec))
   return withStore(values, async (store) => {
     const count = action === 'replay' ? await store.replayDead({ id, plugin: values.plugin }) : await store.purgeDead({ id, plugin: values.plugin })
+    if (id !== undefined && count === 0) {
+      // Nothing matched: say why, since "0 dead letters" does not tell a typo from a delivery that is still queued.
+      const found = await store.findDelivery(id)
+      if (!found) console.error(`no delivery ${id}`)
+      else if (found.status === 'dead' && values.plugin !== undefined) console.error(`delivery ${id} is a dead letter of "${found.plugin}", not of --plugin "${values.plugin}"`)
+      else console.error(`delivery ${id} is not a dead letter (it is ${found.status})`)
+      return 1
+    }
     console.log(`${action === 'replay' ? 'replayed' : 'purged'} ${count} dead letter${count === 1 ? '' : 's'}`)
-    return id !== undefined && count === 0 ? 1 : 0
+    return 0
   })
 }

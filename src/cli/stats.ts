@@ -15,6 +15,9 @@ export const STATS: CommandSpec<typeof OPTIONS> = {
   options: OPTIONS,
 }
 
+/** An instance enabled in the chosen environment, disabled there, or absent from the config (its queue waits for it). */
+type QueueState = 'enabled' | 'disabled' | 'absent'
+
 function age(ms: number): string {
   const seconds = Math.max(0, Math.round(ms / 1000))
   if (seconds < 120) return `${seconds}s`
@@ -25,18 +28,20 @@ function age(ms: number): string {
 export async function statsCommand(args: string[]): Promise<number> {
   const { values, help } = parse(args, STATS)
   if (help) return printUsage(STATS)
-  const loaded = await loadConfig({ path: configPath(values), environment: values.env })
+  // Only the store is opened: plugin options (and the secrets they interpolate) are not needed.
+  const loaded = await loadConfig({ path: configPath(values), environment: values.env, scope: 'store' })
   const store = await openStore(loaded)
   try {
     const now = Date.now()
     const rows = await store.stats()
-    // Instances of the config with nothing queued are shown too, with zeros.
+    // Every instance of the config is shown, with zeros when nothing is queued, disabled ones too.
     const known = new Set(rows.map((row) => row.plugin))
     for (const instance of loaded.instances) {
-      if (instance.enabled && !known.has(instance.id)) rows.push({ plugin: instance.id, pending: 0, dead: 0, inFlight: store.shared ? 0 : undefined })
+      if (!known.has(instance.id)) rows.push({ plugin: instance.id, pending: 0, dead: 0, inFlight: store.shared ? 0 : undefined })
     }
     rows.sort((a, b) => a.plugin.localeCompare(b.plugin))
-    const configured = new Set(loaded.instances.filter((i) => i.enabled).map((i) => i.id))
+    const states = new Map<string, QueueState>(loaded.instances.map((i) => [i.id, i.enabled ? 'enabled' : 'disabled']))
+    const stateOf = (plugin: string): QueueState => states.get(plugin) ?? 'absent'
     if (values.json) {
       console.log(
         JSON.stringify({
@@ -45,16 +50,23 @@ export async function statsCommand(args: string[]): Promise<number> {
             ...row,
             inFlight: row.inFlight ?? null,
             oldestPendingAgeMs: row.oldestPendingAt === undefined ? null : now - row.oldestPendingAt,
-            configured: configured.has(row.plugin),
+            // Kept as it was (enabled in this config) for scripts written against it; `state` says more.
+            configured: stateOf(row.plugin) === 'enabled',
+            state: stateOf(row.plugin),
           })),
         }),
       )
       return 0
     }
+    const label: Record<QueueState, (plugin: string) => string> = {
+      enabled: (plugin) => plugin,
+      disabled: (plugin) => `${plugin} (disabled)`,
+      absent: (plugin) => `${plugin} (not in this config)`,
+    }
     console.log(`store: ${store.kind}`)
     console.log(['PLUGIN', 'PENDING', 'IN FLIGHT', 'DEAD', 'OLDEST PENDING'].join('\t'))
     for (const row of rows) {
-      const name = configured.has(row.plugin) ? row.plugin : `${row.plugin} (not in this config)`
+      const name = label[stateOf(row.plugin)](row.plugin)
       console.log([name, row.pending, row.inFlight ?? '-', row.dead, row.oldestPendingAt === undefined ? '-' : age(now - row.oldestPendingAt)].join('\t'))
     }
     return 0
