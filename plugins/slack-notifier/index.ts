@@ -71,6 +71,12 @@ export default definePlugin({
     }
     const scrub = scrubber(webhookUrl)
     const extras = passthroughFields(options)
+    // The host only: the webhook URL's path is its credential.
+    ctx.logger.info('slack-notifier ready', {
+      host: webhookUrl.host,
+      template: options.template ? 'custom' : 'per command',
+      timeoutMs: options.timeoutMs,
+    })
 
     async function post(event: GatewayEvent): Promise<{ response: Response; body: string }> {
       const text = options.template ? renderTemplate(options.template, event) : defaultMessage(event)

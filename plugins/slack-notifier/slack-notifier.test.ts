@@ -1,5 +1,7 @@
 import { describe, it, expect } from 'bun:test'
 import { rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { createLogger } from '../../src/log.ts'
 import { PermanentError, RetryLater } from '../../src/plugin.ts'
 import type { GatewayEvent } from '../../src/plugin.ts'
 import { cleanupAfterEach, failure, setupPlugin, sampleEvent, type HarnessResult } from '../../test/helpers/plugin-harness.ts'
@@ -205,5 +207,26 @@ describe('slack-notifier outcomes', () => {
     const everything = [...messages, ...harness.logLines, ...unreachable.logLines].join('\n')
     expect(everything).not.toContain('SECRETxyz')
     expect(messages[0]).toContain('[redacted]')
+  })
+})
+
+describe('slack-notifier start-up', () => {
+  it('logs a ready line naming the host only, never the webhook URL or its path', async () => {
+    const lines: string[] = []
+    // No secret registered: a leak would show here instead of being scrubbed away.
+    const logger = createLogger({ write: (line) => lines.push(line) }, { plugin: 'slack' })
+    const controller = new AbortController()
+    await slackNotifier.setup({
+      id: 'slack',
+      options: { webhookUrl: `https://hooks.example.com${SECRET_PATH}`, timeoutMs: 5000 },
+      logger,
+      dataDir: tmpdir(),
+      configDir: tmpdir(),
+      signal: controller.signal,
+    })
+    const ready = lines.map((line) => JSON.parse(line)).find((line) => line.msg === 'slack-notifier ready')
+    expect(ready).toMatchObject({ plugin: 'slack', host: 'hooks.example.com', template: 'per command', timeoutMs: 5000 })
+    expect(lines.join('\n')).not.toContain('SECRETxyz')
+    expect(lines.join('\n')).not.toContain('/services/')
   })
 })
