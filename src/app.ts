@@ -144,6 +144,7 @@ function logCallback(logger: Logger, o: CallbackOutcome): void {
   const fields = {
     requestId: o.requestId,
     command: o.command,
+    sdkAppId: o.sdkAppId,
     outcome: o.outcome,
     status: o.status,
     ms: Math.round(o.ms * 100) / 100,

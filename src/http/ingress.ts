@@ -33,6 +33,11 @@ export interface CallbackOutcome {
   /** Also the event id when the callback was stored. */
   requestId: string
   command?: string
+  /**
+   * The SdkAppid the request carried, accepted or not (an unknown one is what the operator
+   * needs to see); cut to MAX_LOGGED_APP_ID characters, since the caller chooses it.
+   */
+  sdkAppId?: string
   outcome: 'ok' | 'unrouted' | 'duplicate' | ErrorName
   status: number
   ms: number
@@ -59,6 +64,9 @@ export interface IngressDeps {
   logger: Logger
   observe?: (outcome: CallbackOutcome) => void
 }
+
+/** SDKAppIDs are 10 digits; anything far longer is not one and need not fill a log line. */
+const MAX_LOGGED_APP_ID = 64
 
 const BODY_FAILURES = { 'too-large': 'bodyTooLarge', timeout: 'bodyTimeout', 'not-utf8': 'invalidJson', aborted: 'invalidJson' } as const
 
@@ -89,13 +97,19 @@ export function createCallbackHandler(deps: IngressDeps): (request: Request) => 
     const receivedAt = Date.now()
     const requestId = uuidv7(receivedAt)
     let command: string | undefined
+    let sdkAppId: string | undefined
     let skewSeconds: number | undefined
 
     const reject = (name: ErrorName, detail?: string, headers?: Record<string, string>): Response => {
       const response = failResponse(name, detail, headers)
-      observe?.({ requestId, command, outcome: name, status: response.status, ms: performance.now() - started, skewSeconds })
+      observe?.({ requestId, command, sdkAppId, outcome: name, status: response.status, ms: performance.now() - started, skewSeconds })
       return response
     }
+
+    // Read first only so that every rejection's log line names the SdkAppid that arrived;
+    // the checks below keep their order.
+    const query = readCallbackQuery(request.url)
+    sdkAppId = query.sdkAppId?.slice(0, MAX_LOGGED_APP_ID)
 
     const { auth, allow } = state
     if (allow && !allow.allows(callerAddress(clientAddress(request), request.headers.get('x-forwarded-for'), state.trustProxy))) {
@@ -106,7 +120,6 @@ export function createCallbackHandler(deps: IngressDeps): (request: Request) => 
     const declared = request.headers.get('content-length')
     if (declared && Number(declared) > server.maxBodyBytes) return reject('bodyTooLarge', `limit is ${server.maxBodyBytes} bytes`)
 
-    const query = readCallbackQuery(request.url)
     // Known this early for metrics and logs of rejections; the body may still disagree (400).
     command = query.callbackCommand
     if (!query.sdkAppId) return reject('sdkAppIdMissing')
@@ -179,6 +192,7 @@ export function createCallbackHandler(deps: IngressDeps): (request: Request) => 
     observe?.({
       requestId,
       command,
+      sdkAppId,
       outcome: result === 'duplicate' ? 'duplicate' : targets.length ? 'ok' : 'unrouted',
       status: 200,
       ms: performance.now() - started,
