@@ -373,6 +373,8 @@ export async function serveGateway(loaded: LoadedConfig, runtime: Runtime, optio
     environment: loaded.environment ?? null,
     store: built.store.kind,
     plugins: built.plugins.map((p) => p.spec.id),
+    // What `kill -HUP` (reload) and `kill -TERM` need, when a supervisor is not the one asking.
+    pid: process.pid,
   })
   // Object.assign, not a spread: `plugins` is a getter that must stay live across reloads.
   return Object.assign(built, { port: running.port, stopped, stop })
