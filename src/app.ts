@@ -16,7 +16,7 @@ import { compileAllowList, compileProxyTrust } from './http/allow-list.ts'
 import { createLogger, isLogLevel, SecretRegistry, type Logger, type LoggerOptions } from './log.ts'
 import { createMetrics, type GatewayMetrics } from './metrics.ts'
 import { closePlugins, setUpPlugins, type RunningPlugin } from './plugins/host.ts'
-import { planReload } from './reload.ts'
+import { describeReload, planReload } from './reload.ts'
 import { compileRoutes } from './routing/match.ts'
 import type { Runtime } from './runtime/index.ts'
 
@@ -239,16 +239,14 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
     // Config order, so shutdown closes in reverse config order.
     running = next.instances.flatMap((spec) => byId.get(spec.id) ?? [])
     const nextState = stateFor(next.config, running)
+    const wasUnsigned = state.auth.tokens.length === 0
     Object.assign(state, nextState)
     logOptions.level = isLogLevel(next.config.log.level) ? next.config.log.level : logOptions.level
+    const changes = describeReload(current, next, plan)
     current = next
     const drained = dispatcher.setLanes(lanesFor(running))
-    warnIfUnsigned()
-    const changes = [
-      ...fresh.map((p) => `set up ${p.spec.id}`),
-      ...retiring.map((p) => `retired ${p.spec.id}`),
-      `${next.config.routes.length} routes`,
-    ]
+    // Said once at start; again only when this reload is what removed the token.
+    if (!wasUnsigned) warnIfUnsigned()
     for (const key of plan.needsRestart) logger.warn('config reload: this section changed but takes effect only after a restart', { section: key })
     // Replaced instances close once their in-flight deliveries are done; the answer does not wait.
     void drained.then(() => closePlugins(retiring, logger))

@@ -1,6 +1,7 @@
 /**
  * Config reload planning (SIGHUP): which plugin instances stay, which are set up anew, which
- * retire, and which changed settings only a restart applies. Pure: no I/O.
+ * retire, and which changed settings only a restart applies; and what changed, in words for
+ * the log. Pure: no I/O.
  */
 import type { LoadedConfig, PluginInstanceSpec } from './config/load.ts'
 
@@ -51,4 +52,28 @@ function restartOnly(loaded: LoadedConfig, key: 'server' | 'store' | 'dedupWindo
   if (key !== 'server') return loaded.config[key]
   const { allowIps: _allowIps, trustProxy: _trustProxy, ...rest } = loaded.config.server
   return rest
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+
+/**
+ * What a reload changes, one phrase each, or `nothing changed`. Values are named only for
+ * log.level: the others may hold secrets (tokens, webhook URLs in options) or be long.
+ */
+export function describeReload(current: LoadedConfig, next: LoadedConfig, plan: ReloadPlan): string[] {
+  const was = current.config
+  const now = next.config
+  const out: string[] = []
+  if (was.log.level !== now.log.level) out.push(`log.level: ${was.log.level} → ${now.log.level}`)
+  if (!same(was.routes, now.routes)) out.push(`routes changed (${was.routes.length} → ${now.routes.length})`)
+  if (!same(was.tencent, now.tencent)) out.push('tencent changed')
+  for (const key of ['allowIps', 'trustProxy'] as const) {
+    if (!same(was.server[key], now.server[key])) out.push(`server.${key} changed`)
+  }
+  const retiring = new Set(plan.retire)
+  const settingUp = new Set(plan.setUp.map((spec) => spec.id))
+  for (const id of settingUp) out.push(retiring.has(id) ? `replaced ${id} (its settings changed)` : `set up ${id}`)
+  for (const id of retiring) if (!settingUp.has(id)) out.push(`retired ${id}`)
+  for (const key of plan.needsRestart) out.push(`${key} changed (takes effect after a restart)`)
+  return out.length ? out : ['nothing changed']
 }

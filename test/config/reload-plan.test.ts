@@ -8,8 +8,8 @@ import { afterAll, describe, expect, it } from 'bun:test'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig, type LoadedConfig } from '../../src/config/load.ts'
-import { planReload } from '../../src/reload.ts'
-import { tempDir, tencentQuery, SEED_BODY, until } from '../helpers/gateway.ts'
+import { describeReload, planReload } from '../../src/reload.ts'
+import { makeGateway, RECORDING_PLUGIN, tempDir, tencentQuery, SEED_BODY, until } from '../helpers/gateway.ts'
 import { startServer, type ServerProcess } from '../helpers/process.ts'
 
 const RESTART_WARNING = 'takes effect only after a restart'
@@ -46,11 +46,87 @@ describe('planReload: restart-only sections', () => {
   })
 })
 
+async function changes(before: string, after: string): Promise<string[]> {
+  const current = await load(before)
+  const next = await load(after)
+  return describeReload(current, next, planReload(current, current.instances, next))
+}
+
+const WITH_PLUGINS = (plugins: string, routes: string, extra = '') =>
+  `${yaml('')}plugins:\n${plugins}routes:\n${routes}${extra}`
+const rec = (id: string, options = '{}') => `  ${id}: { use: ${RECORDING_PLUGIN}, options: ${options} }\n`
+const route = (to: string) => `  - { match: "*", to: [${to}] }\n`
+
+describe('describeReload: what the reload line says changed', () => {
+  it('names log.level with its values, and nothing else when only it changed', async () => {
+    const base = WITH_PLUGINS(rec('a'), route('a'))
+    expect(await changes(base, `${base}log: { level: debug }\n`)).toEqual(['log.level: info → debug'])
+  })
+
+  it('says nothing changed for the same file', async () => {
+    const base = WITH_PLUGINS(rec('a'), route('a'))
+    expect(await changes(base, base)).toEqual(['nothing changed'])
+  })
+
+  it('counts routes, and names instances set up, replaced and retired', async () => {
+    const before = WITH_PLUGINS(rec('a') + rec('b') + rec('c'), route('a') + route('b') + route('c'))
+    const after = WITH_PLUGINS(rec('a') + rec('b', '{ delayMs: 5 }') + rec('d'), route('a') + route('b') + route('d') + route('a, d'))
+    expect(await changes(before, after)).toEqual(['routes changed (3 → 4)', 'replaced b (its settings changed)', 'set up d', 'retired c'])
+  })
+
+  it('names tencent and the caller checks without their values, and restart-only sections', async () => {
+    const before = yaml('allowIps: [10.0.0.1]')
+    const after = yaml('allowIps: [10.0.0.2], trustProxy: true, readTimeoutMs: 500').replace('sdkAppId: 1400000000', 'sdkAppId: 1400000000, token: sEcReT-token-1')
+    const said = await changes(before, after)
+    expect(said).toEqual(['tencent changed', 'server.allowIps changed', 'server.trustProxy changed', 'server changed (takes effect after a restart)'])
+    expect(said.join(' ')).not.toContain('sEcReT')
+    expect(said.join(' ')).not.toContain('10.0.0')
+  })
+})
+
+describe('reload in process: the empty-token warning', () => {
+  const UNSIGNED = 'tencent.token is empty'
+  it('is said once at start, not again at each reload, and again when a reload removes the token', async () => {
+    const gw = await makeGateway(yaml(''))
+    const path = join(gw.dir, 'config.yaml')
+    const reload = async (text: string) => {
+      writeFileSync(path, text)
+      return gw.reload(await loadConfig({ path, env: {} }))
+    }
+    const warnings = () => gw.logs.filter((line) => line.includes(UNSIGNED)).length
+    expect(warnings()).toBe(1)
+    expect(await reload(`${yaml('')}log: { level: debug }\n`)).toEqual(['log.level: info → debug'])
+    expect(warnings()).toBe(1)
+    await reload(yaml('').replace('sdkAppId: 1400000000', 'sdkAppId: 1400000000, token: now-signed-1'))
+    expect(warnings()).toBe(1)
+    await reload(yaml(''))
+    expect(warnings()).toBe(2)
+    await gw.close()
+  })
+})
+
 describe('SIGHUP on a real process', () => {
   let server: ServerProcess | undefined
   afterAll(async () => {
     server?.kill('SIGKILL')
     await server?.exited
+  })
+
+  it('says the pid when listening, and which settings a reload changed', async () => {
+    const path = join(tempDir('reload-line-'), 'config.yaml')
+    writeFileSync(path, yaml(''))
+    server = await startServer(path)
+    const listening = server.output().split('\n').map((line) => (line.startsWith('{') ? JSON.parse(line) : {})).find((line) => line.msg === 'listening')
+    expect(listening.pid).toBe(server.pid)
+
+    writeFileSync(path, `${yaml('')}log: { level: debug }\n`)
+    server.kill('SIGHUP')
+    await until(() => server!.output().includes('"msg":"config reloaded"'), 10_000, 'the reload')
+    expect(server.output()).toContain('"msg":"config reloaded","changes":["log.level: info → debug"]')
+    expect(server.output().split('tencent.token is empty').length - 1).toBe(1)
+    server.kill('SIGTERM')
+    expect(await server.exited).toBe(0)
+    server = undefined
   })
 
   it('applies a new allowIps at once without the restart warning; a changed limit still warns', async () => {
