@@ -96,7 +96,7 @@ function readYaml(path: string, shownPath: string, problems: string[]): unknown 
   const [first, ...rest] = doc.errors
   if (first) problems.push(syntaxProblem(shownPath, text, first))
   for (const error of rest.slice(0, 2)) problems.push(syntaxProblem(shownPath, text, error).split('\n')[0]!)
-  if (doc.errors.length > 3) problems.push(`YAML: ${doc.errors.length - 3} more syntax errors follow from the first (hint: quote values holding \${...} inside { } flow maps)`)
+  if (doc.errors.length > 3) problems.push(`${shownPath}: ${doc.errors.length - 3} more YAML syntax errors follow from the first (hint: quote values holding \${...} inside { } flow maps)`)
   return doc.errors.length ? undefined : doc.toJS()
 }
 
