@@ -133,13 +133,17 @@ export function parse<T extends OptionSpecs>(args: string[], spec: CommandSpec<T
     }
     const long = arg.startsWith('--')
     const eq = arg.indexOf('=')
-    const name = long ? arg.slice(2, eq < 0 ? undefined : eq) : arg.length === 2 ? byShort.get(arg[1]!) : undefined
-    const option = name === undefined ? undefined : spec.options[name]
-    if (name === undefined || !option) {
+    // A short option may carry its value (`-cFILE`), unless the word is a long option with one
+    // dash (`-config`), which gets its did-you-mean instead.
+    const attached = !long && arg.length > 2 && !Object.hasOwn(spec.options, arg.slice(1)) ? arg.slice(2) : undefined
+    const name = long ? arg.slice(2, eq < 0 ? undefined : eq) : arg.length === 2 || attached !== undefined ? byShort.get(arg[1]!) : undefined
+    // Own keys only: `--constructor` or `--__proto__` must not find Object.prototype's.
+    const option = name === undefined || !Object.hasOwn(spec.options, name) ? undefined : spec.options[name]
+    if (name === undefined || !option || (attached !== undefined && option.type !== 'string')) {
       problem ??= unknownOption(arg, spec.options)
       continue
     }
-    const inline = long && eq >= 0 ? arg.slice(eq + 1) : undefined
+    const inline = long && eq >= 0 ? arg.slice(eq + 1) : attached
     if (option.type === 'boolean') {
       if (inline !== undefined) problem ??= `option \`--${name}\` takes no value`
       else values[name] = true
@@ -147,8 +151,10 @@ export function parse<T extends OptionSpecs>(args: string[], spec: CommandSpec<T
     }
     const next = args[i + 1]
     const value = inline ?? (next !== undefined && (!next.startsWith('-') || next === '-') ? (i++, next) : undefined)
-    if (!value) problem ??= `option \`--${name}\` needs a value (${option.value ?? 'VALUE'})`
-    else values[name] = value
+    if (value) values[name] = value
+    else if (inline === undefined && next !== undefined && next.startsWith('-'))
+      problem ??= `option \`--${name}\` needs a value; \`${next}\` looks like an option (to pass a value that starts with '-', write \`--${name}=${next}\`)`
+    else problem ??= `option \`--${name}\` needs a value (${option.value ?? 'VALUE'})`
   }
   const max = spec.args?.length ?? 0
   if (positionals.length > max) {

@@ -52,7 +52,11 @@ export async function dlqCommand(args: string[]): Promise<number> {
     throw new UsageError('dlq needs a command: list, replay or purge', usage(DLQ))
   }
   const name = args[at]!
-  if (!Object.hasOwn(ACTIONS, name)) throw new UsageError(`unknown dlq command "${name}"${didYouMean(name, Object.keys(ACTIONS))}`, usage(DLQ))
+  if (!Object.hasOwn(ACTIONS, name)) {
+    // `dlq --foo x list`: the unknown option, not its value, is the mistake to report.
+    parse(args.slice(0, at), DLQ)
+    throw new UsageError(`unknown dlq command "${name}"${didYouMean(name, Object.keys(ACTIONS))}`, usage(DLQ))
+  }
   const rest = [...args.slice(0, at), ...args.slice(at + 1)]
   if (name === 'list') return list(rest)
   return select(name as 'replay' | 'purge', rest)

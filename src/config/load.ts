@@ -68,7 +68,19 @@ function plain(text: string): string {
   return stripVTControlCharacters(text)
 }
 
-/** `file:line:col: message`, then the line and a caret under the column, as compilers print. */
+/**
+ * The offending line as an error shows it: its key, its value hidden. A value may be a secret
+ * (a token mid-rotation), and a config that does not parse has registered none of its secrets
+ * for redaction, while a reload's error goes to the server's log.
+ */
+function shownLine(line: string): string {
+  const key = /^(\s*(?:-\s+)?[^\s:#'"{}[\],][^:#]*?:)(?=\s|$)/.exec(line)?.[1]
+  if (key) return line.length > key.length && line.slice(key.length).trim() !== '' ? `${key} …` : key
+  const indent = /^\s*/.exec(line)![0]
+  return line.trim() === '' ? line : `${indent}…`
+}
+
+/** `file:line:col: message`, then the line (values hidden) and a caret, as compilers print. */
 function syntaxProblem(shownPath: string, text: string, error: YAMLParseError): string {
   // The first line of the pretty message, without the position it repeats.
   const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/:$/, '')
@@ -78,9 +90,11 @@ function syntaxProblem(shownPath: string, text: string, error: YAMLParseError): 
   const line = lines[at.line - 1] ?? ''
   // An unclosed bracket or quote is found where the file ends: a caret under nothing says nothing.
   if (line.trim() === '' && lines.slice(at.line - 1).every((l) => l.trim() === '')) return `${shownPath}:${at.line}:${at.col}: ${message} (at the end of the file)`
-  // Tabs kept under tabs, so the caret lines up however wide the terminal draws them.
-  const pad = line.slice(0, at.col - 1).replace(/[^\t]/g, ' ')
-  return `${shownPath}:${at.line}:${at.col}: ${message}\n      ${line}\n      ${pad}^`
+  // Tabs kept under tabs, so the caret lines up however wide the terminal draws them. A column
+  // inside the hidden value points at the hidden value.
+  const shown = shownLine(line)
+  const pad = shown.slice(0, Math.min(at.col - 1, Math.max(0, shown.length - 1))).replace(/[^\t]/g, ' ')
+  return `${shownPath}:${at.line}:${at.col}: ${message}\n      ${shown}\n      ${pad}^`
 }
 
 function readYaml(path: string, shownPath: string, problems: string[]): unknown {
@@ -230,22 +244,37 @@ export async function loadConfig({ path, environment, env = process.env, scope =
   // Unknown keys come from each document on its own, so each is named once, where it was
   // written: a base typo at its base path, an overlay's under environments.<name>, whether
   // or not that environment is the one selected.
-  problems.push(...unknownKeyErrors(GatewayConfig, base))
+  // A disabled instance is not validated at all, so its keys are not either: which instances
+  // are disabled is read from the tree the document takes part in (base, or base + overlay).
+  const unknownKeys = (document: Record<string, unknown>, tree: Record<string, unknown>, prefix?: string) => {
+    // On a copy: disabledInstances writes the parsed `enabled` back, and its problems are reported later, once.
+    const off = disabledInstances(structuredClone(tree), env, [])
+    const at = prefix ? `${prefix}.plugins.` : 'plugins.'
+    return unknownKeyErrors(GatewayConfig, document, prefix).filter((line) => {
+      if (!line.startsWith(at)) return true
+      const id = Object.keys(isPlainObject(tree.plugins) ? tree.plugins : {}).find((name) => line.startsWith(`${at}${name}.`))
+      return id === undefined || !off.has(id)
+    })
+  }
   const overlayProblems: string[] = []
   let overlay: Record<string, unknown> | undefined
-  if (!isPlainObject(environments)) problems.push('environments: Expected a mapping of environment names')
+  if (environments !== null && !isPlainObject(environments)) problems.push('environments: Expected a mapping of environment names')
   else {
-    for (const [name, settings] of Object.entries(environments)) {
-      if (isPlainObject(settings)) overlayProblems.push(...unknownKeyErrors(GatewayConfig, settings, `environments.${name}`))
+    // An environment left empty (`dev:` with nothing under it) is an empty overlay.
+    const overlays = Object.entries(environments ?? {}).map(([name, settings]) => [name, settings ?? {}] as const)
+    for (const [name, settings] of overlays) {
+      if (isPlainObject(settings)) overlayProblems.push(...unknownKeys(settings, deepMerge(base, settings) as Record<string, unknown>, `environments.${name}`))
       else overlayProblems.push(`environments.${name}: Expected a mapping of settings`)
     }
     if (selected !== undefined) {
-      if (!(selected in environments)) {
-        problems.push(`environment "${selected}" is not defined${didYouMean(selected, Object.keys(environments))} (defined: ${Object.keys(environments).join(', ') || 'none'})`)
-      } else if (isPlainObject(environments[selected])) overlay = environments[selected]
+      const found = overlays.find(([name]) => name === selected)
+      if (!found) {
+        problems.push(`environment "${selected}" is not defined${didYouMean(selected, overlays.map(([name]) => name))} (defined: ${overlays.map(([name]) => name).join(', ') || 'none'})`)
+      } else if (isPlainObject(found[1])) overlay = found[1]
     }
   }
   const tree = (overlay ? deepMerge(base, overlay) : base) as Record<string, unknown>
+  problems.push(...unknownKeys(base, tree))
 
   // Problems of the merged tree, named by their path in it; placed in the file at the end.
   const treeProblems: string[] = []

@@ -90,7 +90,7 @@ describe('mistakes', () => {
   it('a missing value, a value on a flag and a stray argument each say so, with the usage', async () => {
     const cases: Array<[string[], string]> = [
       [['validate', '--config'], 'option `--config` needs a value (FILE)'],
-      [['stats', '--config', '--json'], 'option `--config` needs a value (FILE)'],
+      [['stats', '--config', '--json'], "option `--config` needs a value; `--json` looks like an option (to pass a value that starts with '-', write `--config=--json`)"],
       [['stats', '--json=yes'], 'option `--json` takes no value'],
       [['validate', 'config.yaml'], 'unexpected argument "config.yaml"; did you mean `--config config.yaml`?'],
       [['dlq', 'replay', '1', '2'], 'unexpected argument "2"'],
@@ -105,6 +105,22 @@ describe('mistakes', () => {
       expect(result.stderr).toStartWith(`${message}`)
       expect(result.stderr).toContain(`\n\nusage: bun src/main.ts ${args[0]}`)
     }
+  })
+
+  it("names on Object.prototype are unknown options, -cFILE carries its value, and dlq reports an unknown option before its command", async () => {
+    for (const [args, option] of [[['--constructor', 'x'], '--constructor'], [['--__proto__', 'x'], '--__proto__'], [['validate', '--toString'], '--toString'], [['dlq', '--foo', 'x', 'list'], '--foo']] as const) {
+      const result = await runCli([...args], {}, { cwd: EMPTY })
+      expect({ args, code: result.code }).toEqual({ args, code: 2 })
+      expect(result.stderr).toStartWith(`unknown option \`${option}\``)
+    }
+    const dir = tempDir('usage-attached-')
+    writeFileSync(join(dir, 'other.yaml'), 'tencent: { sdkAppId: 1400000000 }\n')
+    const attached = await runCli(['validate', `-c${join(dir, 'other.yaml')}`], {}, { cwd: EMPTY })
+    expect(attached.code).toBe(0)
+    expect(attached.stdout).toContain('config OK')
+    // A long option written with one dash is still a mistake, not -c with the value "onfig".
+    const oneDash = await runCli(['validate', '-config', 'x.yaml'], {}, { cwd: EMPTY })
+    expect(oneDash.stderr).toStartWith('unknown option `-config`; did you mean `--config`?')
   })
 
   it('an unknown command gets a did-you-mean and the usage', async () => {

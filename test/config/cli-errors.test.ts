@@ -34,7 +34,7 @@ describe('CLI config errors', () => {
     expect(result.stderr).not.toContain('server.port')
   })
 
-  it('shows a YAML syntax error as file:line:col with the line and a caret under the column', async () => {
+  it('shows a YAML syntax error as file:line:col with the line (its value hidden) and a caret', async () => {
     const { dir } = writeConfig('tencent:\n  sdkAppId: 1400000000\n  token: abc: def\nplugins: {}\n')
     // Relative, as a user types it: the message names the file the way it was given.
     const result = await runCli(['validate', '--config', join(dir, 'config.yaml').replace(`${REPO}/`, '')])
@@ -43,10 +43,23 @@ describe('CLI config errors', () => {
     const at = lines.findIndex((l) => /config\.yaml:3:10: /.test(l))
     expect(at).toBeGreaterThan(-1)
     expect(lines[at]).toContain('Nested mappings are not allowed in compact mappings')
-    expect(lines[at + 1]!.trimStart()).toBe('token: abc: def')
-    // The caret sits under the column the parser named (3:10 is where `abc: def` starts).
+    // The key is shown, the value is not: it may be a secret, and nothing is registered for
+    // redaction from a file that does not parse.
+    expect(lines[at + 1]!.trimStart()).toBe('token: …')
+    // The caret sits under the column the parser named (3:10 is where the hidden value starts).
     expect(lines[at + 2]!.trimEnd().endsWith('^')).toBe(true)
-    expect(lines[at + 2]!.indexOf('^')).toBe(lines[at + 1]!.indexOf('abc'))
+    expect(lines[at + 2]!.indexOf('^')).toBe(lines[at + 1]!.indexOf('…'))
+    expect(result.stderr).not.toContain('abc: def')
+  })
+
+  it('never prints a value of the offending line: a token added twice mid-rotation stays secret', async () => {
+    const { path } = writeConfig('tencent:\n  sdkAppId: 1400000000\n  token: old-token-1234\n  token: NEW-rotated-secret-777\n')
+    const result = await runCli(['validate', '--config', path])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain(`${path}:4:3: Map keys must be unique`)
+    expect(result.stderr).toContain('token: …')
+    expect(result.stderr).not.toContain('NEW-rotated-secret-777')
+    expect(result.stderr).not.toContain('old-token-1234')
   })
 
   it('under Deno, a plugin that cannot be loaded is reported without ANSI colour codes', async () => {
@@ -64,7 +77,7 @@ describe('CLI config errors', () => {
     const result = await runDeno(['validate', '--config', path])
     expect(result.code).toBe(2)
     expect(result.stderr).toContain(`${path}:3:10: `)
-    expect(result.stderr).toMatch(/\n +token: abc: def\n +\^\n/)
+    expect(result.stderr).toMatch(/\n +token: …\n +\^\n/)
     expect(result.stderr).not.toContain(ESC)
   })
 })

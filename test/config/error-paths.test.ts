@@ -68,6 +68,35 @@ describe('unknown keys are reported once, where they were written', () => {
   })
 })
 
+describe('instances that are disabled, and empty environments', () => {
+  const DISABLED = `
+tencent:
+  sdkAppId: 1400000000
+plugins:
+  off:
+    use: file-logger
+    enabled: false
+    retyr: {}
+    options: { path: ./x.log }
+routes:
+  - match: "*"
+    to: [off]
+environments:
+  dev: ~
+  production:
+    plugins:
+      off: { enabled: true }
+`
+  it('a disabled instance is not validated, its keys included; enabled by an overlay, its typo is named at the base', async () => {
+    expect(await problems(DISABLED)).toEqual([])
+    expect(await problems(DISABLED, { environment: 'production' })).toEqual(['plugins.off.retyr: unknown key "retyr"; did you mean "retry"?'])
+  })
+
+  it('an environment left empty is an empty overlay, selected or not', async () => {
+    expect(await problems(DISABLED, { environment: 'dev' })).toEqual([])
+  })
+})
+
 describe('value problems of the selected environment', () => {
   it('name the overlay when the overlay wrote the value, and the base when the base did', async () => {
     const yaml = `${BASE}server: { readTimeoutMs: soon }\nenvironments:\n  production:\n    server: { port: high }\n    plugins:\n      crm: { options: { timeoutMs: later } }\n`
