@@ -70,7 +70,8 @@ export async function sendCallback(input: SendInput): Promise<Response> {
 async function defaultsFromConfig(configPath: string | undefined, environment: string | undefined): Promise<{ sdkAppId?: string; token?: string }> {
   const path = configPath ?? (existsSync('config.yaml') ? 'config.yaml' : undefined)
   if (!path) return {}
-  const { config } = await loadConfig({ path, environment })
+  // Only tencent.* is read: a plugin secret missing here (SLACK_WEBHOOK_URL) must not stop a test callback.
+  const { config } = await loadConfig({ path, environment, scope: 'store' })
   const sdkAppId = [config.tencent.sdkAppId].flat()[0]
   return { sdkAppId: sdkAppId === undefined ? undefined : String(sdkAppId), token: config.tencent.token || config.tencent.tokens?.[0] }
 }

@@ -62,3 +62,36 @@ describe('send against a running gateway', () => {
     expect(computeSign('wrong', '1')).not.toBe(computeSign(token, '1'))
   })
 })
+
+describe('send with a config whose plugins need secrets', () => {
+  it('reads only tencent.*: a plugin secret unset here does not stop the test callback', async () => {
+    const dir = tempDir('send-secrets-')
+    const path = join(dir, 'config.yaml')
+    writeFileSync(
+      path,
+      `tencent: { sdkAppId: 1400000777, token: send-secret-token }
+plugins:
+  ops-slack:
+    use: slack-notifier
+    enabled: false
+    options: { webhookUrl: "\${SLACK_WEBHOOK_URL}" }
+environments:
+  production:
+    plugins:
+      ops-slack: { enabled: true }
+`,
+    )
+    const seen: string[] = []
+    const target = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: (request) => (seen.push(request.url), new Response('{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}')) })
+    try {
+      const result = await runCli(['send', '--url', `http://127.0.0.1:${target.port}/callback`, '--config', path, '--env', 'production'])
+      expect(result.stderr).toBe('')
+      expect(result.code).toBe(0)
+      const query = new URL(seen[0]!).searchParams
+      expect(query.get('SdkAppid')).toBe('1400000777')
+      expect(query.get('Sign')).toMatch(/^[0-9a-f]{64}$/)
+    } finally {
+      await target.stop(true)
+    }
+  })
+})
