@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Elysia } from 'elysia'
-import { buildGateway } from '../src/app.ts'
+import { buildGateway } from '../src/gateway/build.ts'
 import { loadConfig } from '../src/config/load.ts'
 import { BODY, signedQuery, TOKEN } from './lib.ts'
 

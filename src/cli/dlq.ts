@@ -1,7 +1,7 @@
 /** `dlq list | replay ID | replay --all [--plugin P] | purge`: dead letters, against the store (SQLite or PostgreSQL) while servers run. */
-import { openStore } from '../app.ts'
+import { openStore } from '../store/open.ts'
 import { loadConfig } from '../config/load.ts'
-import type { DeliveryStore } from '../delivery/store.ts'
+import type { DeliveryStore } from '../store/store.ts'
 import { didYouMean } from '../suggest.ts'
 import { CONFIG_OPTIONS, configPath, firstPositional, parse, printUsage, usage, UsageError, type CommandSpec, type OptionSpecs } from './args.ts'
 

@@ -1,5 +1,5 @@
 /** `serve` (the default command): load, set up, listen, and shut down cleanly on SIGTERM/SIGINT. */
-import { serveGateway } from '../app.ts'
+import { serveGateway } from '../gateway/serve.ts'
 import { loadConfig } from '../config/load.ts'
 import { currentRuntime } from '../runtime/index.ts'
 import { CONFIG_OPTIONS, configPath, parse, printUsage, type CommandSpec } from './args.ts'

@@ -1,5 +1,5 @@
 /** `stats`: per plugin instance, queue depth, in flight, dead letters and the oldest pending delivery's age. */
-import { openStore } from '../app.ts'
+import { openStore } from '../store/open.ts'
 import { loadConfig } from '../config/load.ts'
 import { CONFIG_OPTIONS, configPath, parse, printUsage, type CommandSpec, type OptionSpecs } from './args.ts'
 

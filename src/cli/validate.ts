@@ -1,5 +1,5 @@
 /** `validate`: check the config, print the effective plugin instances and routing table. */
-import { redactUrl } from '../delivery/redact-url.ts'
+import { redactUrl } from '../store/redact-url.ts'
 import { loadConfig, type LoadedConfig } from '../config/load.ts'
 import { SecretRegistry } from '../log.ts'
 import { CONFIG_OPTIONS, configPath, parse, printUsage, type CommandSpec } from './args.ts'

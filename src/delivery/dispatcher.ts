@@ -7,12 +7,14 @@
  */
 import type { RetryConfig } from '../config/schema.ts'
 import type { Logger } from '../log.ts'
-import type { DeliveryOutcome } from '../metrics.ts'
 import { PermanentError, RetryLater, type GatewayEvent, type PluginInstance } from '../plugin.ts'
 import { parseLossless } from '../tencent/lossless-json.ts'
 import { backoffDelay } from './backoff.ts'
 import { HeldOutcomes } from './held-outcomes.ts'
-import type { ClaimedDelivery, DeliveryStore } from './store.ts'
+import type { ClaimedDelivery, DeliveryStore } from '../store/store.ts'
+
+/** What one attempt came to: done, a retry scheduled, a dead letter, or cut off by shutdown. */
+export type DeliveryOutcome = 'done' | 'retry' | 'dead' | 'interrupted'
 
 export interface LaneSpec {
   id: string

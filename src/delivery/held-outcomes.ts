@@ -7,7 +7,7 @@
  * twice.
  */
 import type { Logger } from '../log.ts'
-import type { ClaimedDelivery } from './store.ts'
+import type { ClaimedDelivery } from '../store/store.ts'
 
 const FIRST_MS = 100
 const MAX_MS = 5000

@@ -1,5 +1,4 @@
 /** Bun: Bun.serve. */
-import { setClientAddress } from '../http/client-address.ts'
 import { bunPathAt, routable } from './request-url.ts'
 import type { Runtime } from './types.ts'
 
@@ -12,8 +11,7 @@ export const bunRuntime: Runtime = {
       maxRequestBodySize,
       fetch(request, server) {
         const routed = routable(request, bunPathAt(request.url))
-        setClientAddress(routed, server.requestIP(request)?.address)
-        return fetch(routed)
+        return fetch(routed, server.requestIP(request)?.address)
       },
     })
     return {

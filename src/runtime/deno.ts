@@ -1,5 +1,4 @@
 /** Deno: Deno.serve. Declares the few Deno APIs it uses, so tsc (with bun-types) checks this file too. */
-import { setClientAddress } from '../http/client-address.ts'
 import { denoPathAt, routable } from './request-url.ts'
 import type { Runtime } from './types.ts'
 
@@ -25,8 +24,7 @@ export const denoRuntime: Runtime = {
     // onListen replaced so Deno prints nothing: the gateway logs its own JSON line.
     const server = Deno.serve({ hostname, port, onListen() {} }, (request, info) => {
       const routed = routable(request, denoPathAt(request.url, request.headers.get('host')))
-      setClientAddress(routed, info.remoteAddr.hostname)
-      return fetch(routed)
+      return fetch(routed, info.remoteAddr.hostname)
     })
     return {
       port: server.addr.port,

@@ -3,7 +3,8 @@
 export interface ServeOptions {
   hostname: string
   port: number
-  fetch: (request: Request) => Response | Promise<Response>
+  /** Called with each request and its peer's address, as the runtime saw the connection. */
+  fetch: (request: Request, peer: string | undefined) => Response | Promise<Response>
   /**
    * The runtime's own cap (Bun answers past it with an empty 413, before the handler runs).
    * The gateway passes no real cap: it enforces maxBodyBytes itself, with its JSON answer.
@@ -29,7 +30,7 @@ export interface SignalHandlers {
 
 export interface Runtime {
   name: 'bun' | 'deno'
-  /** Serves `fetch`; each request's peer address is recorded with setClientAddress first. */
+  /** Serves `fetch`, handing it each request with the peer's address. */
   serve(options: ServeOptions): Promise<RunningServer>
   /** Installs the handlers; returns a function that removes them. */
   onSignals(handlers: SignalHandlers): () => void

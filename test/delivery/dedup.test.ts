@@ -1,6 +1,6 @@
 /** Dedup (DESIGN §3): same command + same payload within the window is answered OK and delivered once. */
 import { afterEach, beforeEach, describe, expect, it } from 'bun:test'
-import { canonicalJson, dedupKey } from '../../src/delivery/dedup.ts'
+import { canonicalJson, dedupKey } from '../../src/ingress/dedup-key.ts'
 import { OK_BODY } from '../../src/tencent/response.ts'
 import { deliveredTo, resetRecording } from '../fixtures/recording-plugin.ts'
 import { makeGateway, recordingConfig, tempDir, tencentQuery, until, type TestGateway } from '../helpers/gateway.ts'

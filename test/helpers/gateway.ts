@@ -5,7 +5,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { buildGateway, type BuiltGateway } from '../../src/app.ts'
+import { buildGateway, type BuiltGateway } from '../../src/gateway/build.ts'
 import { loadConfig } from '../../src/config/load.ts'
 
 export const REPO = resolve(import.meta.dir, '../..')

@@ -21,9 +21,9 @@
 import { fdatasync } from 'node:fs'
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import { promisify } from 'node:util'
-import { StoreUnavailableError } from '../errors.ts'
-import type { FileProblem, StoreFiles } from './store-files.ts'
-import type { AppendResult, NewEvent } from './store.ts'
+import { StoreUnavailableError } from '../../errors.ts'
+import type { FileProblem, StoreFiles } from './files.ts'
+import type { AppendResult, NewEvent } from '../store.ts'
 
 export type Write = { kind: 'event'; event: NewEvent } | { kind: 'sql'; statement: StatementSync; params: Array<string | number | null> }
 

@@ -3,16 +3,21 @@
  * drive it with `app.handle(new Request(...))` and both runtimes serve the same app.
  */
 import { Elysia } from 'elysia'
-import type { GatewayMetrics } from '../metrics.ts'
 import { failResponse } from '../tencent/response.ts'
-import { createCallbackHandler, type IngressDeps } from './ingress.ts'
+import { createCallbackHandler, type IngressDeps } from './pipeline.ts'
+
+/** What GET /metrics serves (gateway/metrics.ts implements it). */
+export interface MetricsEndpoint {
+  render(): Promise<string>
+  contentType: string
+}
 
 export interface GatewayDeps extends IngressDeps {
   /** The callback path, e.g. `/callback`. */
   path: string
   /** True once the store is open and plugins are set up, false again while shutting down. */
   isReady: () => boolean
-  metrics?: GatewayMetrics
+  metrics?: MetricsEndpoint
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' }

@@ -10,18 +10,8 @@ export interface AllowList {
   allows(address: string | undefined): boolean
 }
 
-/** Why an entry cannot be used, or undefined when it is a valid IP or CIDR. */
-export function allowEntryProblem(entry: string): string | undefined {
-  const [ip, bits, extra] = entry.trim().split('/')
-  const family = isIP(ip ?? '')
-  if (!family || extra !== undefined) return `"${entry}" is not an IP address or CIDR`
-  if (bits === undefined) return undefined
-  const max = family === 4 ? 32 : 128
-  if (!/^\d{1,3}$/.test(bits) || Number(bits) > max) return `"${entry}" has a prefix length outside 0..${max}`
-  return undefined
-}
 
-/** Undefined when the list is empty: everyone is allowed. Entries must have passed allowEntryProblem. */
+/** Undefined when the list is empty: everyone is allowed. Entries must have passed allowEntryProblem (config/ip-entries.ts). */
 export function compileAllowList(entries: readonly string[]): AllowList | undefined {
   if (entries.length === 0) return undefined
   const list = new BlockList()
@@ -48,7 +38,7 @@ export function compileAllowList(entries: readonly string[]): AllowList | undefi
  */
 export type ProxyTrust = boolean | AllowList
 
-/** Entries must have passed allowEntryProblem. An empty list trusts no proxy, like `false`. */
+/** Entries must have passed allowEntryProblem (config/ip-entries.ts). An empty list trusts no proxy, like `false`. */
 export function compileProxyTrust(setting: boolean | readonly string[]): ProxyTrust {
   if (typeof setting === 'boolean') return setting
   return compileAllowList(setting) ?? false

@@ -1,8 +1,8 @@
 /** The SQLite store on its own: group commit, claims, retention prune, dead letters, stats. */
 import { afterEach, describe, expect, it } from 'bun:test'
 import { join } from 'node:path'
-import { SqliteStore } from '../../src/delivery/sqlite-store.ts'
-import type { NewEvent } from '../../src/delivery/store.ts'
+import { SqliteStore } from '../../src/store/sqlite/store.ts'
+import type { NewEvent } from '../../src/store/store.ts'
 import { tempDir } from '../helpers/gateway.ts'
 
 let store: SqliteStore

@@ -14,13 +14,13 @@
 import { existsSync, mkdirSync, realpathSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
-import { GatewayError, StoreUnavailableError } from '../errors.ts'
+import { GatewayError, StoreUnavailableError } from '../../errors.ts'
 import { DedupWindow } from './dedup-window.ts'
-import { claimedFromRow, deadLetterFromRow, queueStatsFromRow } from './rows.ts'
-import { SqliteCommitter } from './sqlite-commit.ts'
-import { StoreFiles } from './store-files.ts'
-import { claimStore, type StoreOwnership } from './store-owner.ts'
-import type { AppendResult, ClaimedDelivery, ClaimOptions, DeadLetter, DeliveryStatus, DeliveryStore, NewEvent, QueueStats } from './store.ts'
+import { claimedFromRow, deadLetterFromRow, queueStatsFromRow } from '../rows.ts'
+import { SqliteCommitter } from './commit.ts'
+import { StoreFiles } from './files.ts'
+import { claimStore, type StoreOwnership } from './owner.ts'
+import type { AppendResult, ClaimedDelivery, ClaimOptions, DeadLetter, DeliveryStatus, DeliveryStore, NewEvent, QueueStats } from '../store.ts'
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' for tests. */

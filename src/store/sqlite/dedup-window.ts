@@ -4,7 +4,7 @@
  * shortens the window rather than growing the process: measured ~270 bytes a key in Bun, so
  * at most ~55 MB. 200,000 covers 333 distinct callbacks a second over the default 600 s window.
  */
-import type { AppendResult } from './store.ts'
+import type { AppendResult } from '../store.ts'
 
 const MAX_DEDUP_KEYS = 200_000
 /** Expired keys are dropped from memory this often. */

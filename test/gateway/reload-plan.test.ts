@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'bun:test'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig, type LoadedConfig } from '../../src/config/load.ts'
-import { describeReload, planReload } from '../../src/reload.ts'
+import { describeReload, planReload } from '../../src/gateway/reload-plan.ts'
 import { makeGateway, RECORDING_PLUGIN, tempDir, tencentQuery, SEED_BODY, until } from '../helpers/gateway.ts'
 import { startServer, type ServerProcess } from '../helpers/process.ts'
 

@@ -7,11 +7,11 @@ import Counter from 'prom-client/lib/counter.js'
 import Gauge from 'prom-client/lib/gauge.js'
 import Histogram from 'prom-client/lib/histogram.js'
 import Registry from 'prom-client/lib/registry.js'
-import type { DeliveryStore } from './delivery/store.ts'
-import type { CallbackOutcome } from './http/ingress.ts'
-import { KNOWN_COMMANDS } from './tencent/commands.ts'
+import type { DeliveryOutcome } from '../delivery/dispatcher.ts'
+import type { DeliveryStore } from '../store/store.ts'
+import type { CallbackOutcome } from '../ingress/pipeline.ts'
+import { KNOWN_COMMANDS } from '../tencent/commands.ts'
 
-export type DeliveryOutcome = 'done' | 'retry' | 'dead' | 'interrupted'
 
 const KNOWN = new Set(KNOWN_COMMANDS)
 /**

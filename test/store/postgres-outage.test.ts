@@ -8,7 +8,7 @@ import { afterEach, beforeEach, expect, it } from 'bun:test'
 import { createServer, connect, type Server, type Socket } from 'node:net'
 import { deliveredTo, resetRecording } from '../fixtures/recording-plugin.ts'
 import { makeGateway, recordingConfig, tencentQuery, until, type TestGateway } from '../helpers/gateway.ts'
-import { PgStore } from '../../src/delivery/pg-store.ts'
+import { PgStore } from '../../src/store/postgres/store.ts'
 import { describePg, freshPgUrl } from '../helpers/postgres.ts'
 
 interface Proxy {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'bun:test'
 import type { PluginInstanceSpec } from '../../src/config/load.ts'
 import { silentLogger } from '../../src/log.ts'
 import { definePlugin } from '../../src/plugin.ts'
-import { closePlugins, setUpPlugins } from '../../src/plugins/host.ts'
+import { closePlugins, setUpPlugins } from '../../src/plugin-host/host.ts'
 import { tempDir } from '../helpers/gateway.ts'
 
 function spec(id: string, setup: () => unknown, journal: string[]): PluginInstanceSpec {

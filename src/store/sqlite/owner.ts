@@ -12,7 +12,7 @@
  */
 import { hostname } from 'node:os'
 import { DatabaseSync } from 'node:sqlite'
-import { GatewayError } from '../errors.ts'
+import { GatewayError } from '../../errors.ts'
 
 export interface StoreOwnership {
   readonly lockPath: string

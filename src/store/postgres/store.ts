@@ -22,10 +22,10 @@
  * - **Migrations** are versioned and run under an advisory lock, so instances may start together.
  */
 import postgres from 'postgres'
-import { redactUrl } from './redact-url.ts'
-import { GatewayError, StoreUnavailableError } from '../errors.ts'
-import { claimedFromRow, deadLetterFromRow, queueStatsFromRow } from './rows.ts'
-import type { AppendResult, ClaimedDelivery, ClaimOptions, DeadLetter, DeliveryStatus, DeliveryStore, NewEvent, QueueStats } from './store.ts'
+import { redactUrl } from '../redact-url.ts'
+import { GatewayError, StoreUnavailableError } from '../../errors.ts'
+import { claimedFromRow, deadLetterFromRow, queueStatsFromRow } from '../rows.ts'
+import type { AppendResult, ClaimedDelivery, ClaimOptions, DeadLetter, DeliveryStatus, DeliveryStore, NewEvent, QueueStats } from '../store.ts'
 
 export interface PgStoreOptions {
   /** postgres://user:password@host:port/database[?search_path=schema] */

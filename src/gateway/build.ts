@@ -1,24 +1,23 @@
 /**
  * Assembles a gateway from a loaded config: store → plugins (set up in order, awaited)
- * → dispatcher → Elysia app. `buildGateway` does not listen (tests drive `app.handle`);
- * `serveGateway` listens through the runtime and owns shutdown and reload signals.
+ * → dispatcher → Elysia app. It does not listen: tests drive `app.handle`, and serve.ts
+ * listens through the runtime.
  */
-import { dirname, isAbsolute, join, resolve } from 'node:path'
-import { loadConfig, type LoadedConfig } from './config/load.ts'
-import type { GatewayConfig } from './config/schema.ts'
-import { Dispatcher, type LaneSpec } from './delivery/dispatcher.ts'
-import { SqliteStore } from './delivery/sqlite-store.ts'
-import type { DeliveryStore } from './delivery/store.ts'
-import { ConfigError, GatewayError } from './errors.ts'
-import { createGateway, type Gateway } from './http/gateway.ts'
-import type { CallbackOutcome, IngressState, TencentAuth } from './http/ingress.ts'
-import { compileAllowList, compileProxyTrust } from './http/allow-list.ts'
-import { createLogger, isLogLevel, SecretRegistry, type Logger, type LoggerOptions } from './log.ts'
+import { dirname, join } from 'node:path'
+import type { LoadedConfig } from '../config/load.ts'
+import type { GatewayConfig } from '../config/schema.ts'
+import { Dispatcher, type LaneSpec } from '../delivery/dispatcher.ts'
+import { compileAllowList, compileProxyTrust } from '../ingress/allow-list.ts'
+import { createGateway, type Gateway } from '../ingress/gateway.ts'
+import type { CallbackOutcome, IngressState, TencentAuth } from '../ingress/pipeline.ts'
+import { createLogger, isLogLevel, SecretRegistry, type Logger, type LoggerOptions } from '../log.ts'
+import { closePlugins, setUpPlugins, type RunningPlugin } from '../plugin-host/host.ts'
+import { compileRoutes } from '../routing/match.ts'
+import { openStore, storePath } from '../store/open.ts'
+import type { DeliveryStore } from '../store/store.ts'
+import { createLoadMeter } from './load-meter.ts'
 import { createMetrics, type GatewayMetrics } from './metrics.ts'
-import { closePlugins, setUpPlugins, type RunningPlugin } from './plugins/host.ts'
-import { describeReload, planReload } from './reload.ts'
-import { compileRoutes } from './routing/match.ts'
-import type { Runtime } from './runtime/index.ts'
+import { describeReload, planReload } from './reload-plan.ts'
 
 export interface BuildOptions {
   /** Where log lines go. @default stdout */
@@ -59,42 +58,6 @@ export function authFrom(tencent: GatewayConfig['tencent']): TencentAuth {
   return { appIds: new Set(ids.map(String)), tokens, maxClockSkewSeconds: tencent.maxClockSkewSeconds }
 }
 
-export function storePath(loaded: LoadedConfig): string {
-  const { path } = loaded.config.store
-  return path === ':memory:' || isAbsolute(path) ? path : resolve(loaded.configDir, path)
-}
-
-export interface OpenStoreOptions {
-  /**
-   * The serving gateway: it owns an SQLite store (a second server on the same file is
-   * refused), creates it if missing, and on PostgreSQL listens for new work. The CLI leaves
-   * this off: it works next to a running server and never creates a store. @default false
-   */
-  serve?: boolean
-  logger?: Logger
-}
-
-/** The configured store: PostgreSQL when `store.url` is set, else the embedded SQLite file. */
-export async function openStore(loaded: LoadedConfig, options: OpenStoreOptions = {}): Promise<DeliveryStore> {
-  const { store } = loaded.config
-  const dedupWindowMs = loaded.config.dedupWindowSeconds * 1000
-  const { logger } = options
-  const serve = options.serve === true
-  if (store.url) {
-    // Loaded only when configured: SQLite users do not pay for the driver at start-up.
-    const { PgStore } = await import('./delivery/pg-store.ts')
-    return PgStore.open({ url: store.url, dedupWindowMs, leaseMs: store.leaseSeconds * 1000, listen: serve, warn: logger && ((message, fields) => logger.warn(message, fields)) })
-  }
-  return new SqliteStore({
-    path: storePath(loaded),
-    sync: store.sync,
-    dedupWindowMs,
-    serve,
-    create: serve,
-    warn: logger && ((message, fields) => logger.error(message, fields)),
-  })
-}
-
 function stateFor(config: GatewayConfig, running: RunningPlugin[]): IngressState {
   return {
     routes: compileRoutes(config.routes, new Set(running.map((p) => p.spec.id))),
@@ -107,36 +70,6 @@ function stateFor(config: GatewayConfig, running: RunningPlugin[]): IngressState
 
 function lanesFor(running: RunningPlugin[]): LaneSpec[] {
   return running.map(({ spec, instance }) => ({ id: spec.id, instance, concurrency: spec.concurrency, retry: spec.retry }))
-}
-
-/**
- * Callbacks per 100 ms window. Busy above BUSY_PER_WINDOW (1,500/s) in the current or the
- * previous window: deliveries then yield the thread to acknowledgements (see Dispatcher busy).
- */
-const WINDOW_MS = 100
-const BUSY_PER_WINDOW = 150
-
-function createLoadMeter(): { tick(): void; busy(): boolean } {
-  let window = 0
-  let current = 0
-  let previous = 0
-  const roll = (now: number) => {
-    const w = Math.floor(now / WINDOW_MS)
-    if (w === window) return
-    previous = w === window + 1 ? current : 0
-    current = 0
-    window = w
-  }
-  return {
-    tick() {
-      roll(Date.now())
-      current++
-    },
-    busy() {
-      roll(Date.now())
-      return current > BUSY_PER_WINDOW || previous > BUSY_PER_WINDOW
-    },
-  }
 }
 
 /** One log line per callback: info when accepted, warn when rejected, error when not stored. */
@@ -285,95 +218,4 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
     },
     close,
   }
-}
-
-export interface ServedGateway extends BuiltGateway {
-  port: number
-  /** Resolves when the gateway has shut down after a signal (or stop()). */
-  stopped: Promise<void>
-  stop(): Promise<void>
-}
-
-export interface ServeSource {
-  /** Where a reload (SIGHUP) re-reads the config from. */
-  path: string
-  environment?: string
-}
-
-export async function serveGateway(loaded: LoadedConfig, runtime: Runtime, options: BuildOptions & { source?: ServeSource } = {}): Promise<ServedGateway> {
-  const built = await buildGateway(loaded, options)
-  const { server } = loaded.config
-  let running
-  try {
-    running = await runtime.serve({
-      hostname: server.hostname,
-      port: server.port,
-      fetch: built.app.fetch,
-      // No runtime cap: Bun answers a body over its cap itself, before the gateway sees the
-      // request, with an empty 413 (a 502 behind nginx). The gateway enforces maxBodyBytes
-      // itself, on the declared length and on the streamed bytes, and answers its JSON 413.
-      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-    })
-  } catch (error) {
-    await built.close()
-    throw new GatewayError(`cannot listen on ${server.hostname}:${server.port}: ${(error as Error).message}`, 'LISTEN_FAILED', 1, { cause: error })
-  }
-
-  let resolveStopped!: () => void
-  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve))
-  let stopping: Promise<void> | undefined
-  // Shutdown always ends: a step that fails (a store whose files were deleted) is logged and
-  // the next step runs, so a signal never leaves the process spinning until SIGKILL.
-  const step = async (what: string, work: () => Promise<unknown>) => {
-    try {
-      await work()
-    } catch (error) {
-      built.logger.error(`shutdown: ${what} failed; continuing`, { error })
-    }
-  }
-  const stop = () =>
-    (stopping ??= (async () => {
-      built.logger.info('shutting down: no new callbacks; finishing in-flight deliveries')
-      built.markDraining()
-      await step('closing the listener', () => running.stop())
-      await step('closing the gateway', () => built.close())
-      removeSignals()
-      built.logger.info('stopped')
-      resolveStopped()
-    })())
-
-  async function reloadFromDisk(): Promise<void> {
-    if (stopping || !options.source) return
-    built.logger.info('reloading config', { path: options.source.path })
-    try {
-      const next = await loadConfig({ path: options.source.path, environment: options.source.environment })
-      const changes = await built.reload(next)
-      built.logger.info('config reloaded', { changes })
-    } catch (error) {
-      const problems = error instanceof ConfigError ? error.problems : [(error as Error).message]
-      for (const problem of problems) built.logger.error('config reload failed; the running config stays', { problem })
-    }
-  }
-
-  const removeSignals = runtime.onSignals({
-    shutdown(signal) {
-      built.logger.info('signal received', { signal })
-      void stop()
-    },
-    reload() {
-      void reloadFromDisk()
-    },
-  })
-
-  built.logger.info('listening', {
-    runtime: runtime.name,
-    url: `http://${server.hostname}:${running.port}${server.path}`,
-    environment: loaded.environment ?? null,
-    store: built.store.kind,
-    plugins: built.plugins.map((p) => p.spec.id),
-    // What `kill -HUP` (reload) and `kill -TERM` need, when a supervisor is not the one asking.
-    pid: process.pid,
-  })
-  // Object.assign, not a spread: `plugins` is a getter that must stay live across reloads.
-  return Object.assign(built, { port: running.port, stopped, stop })
 }

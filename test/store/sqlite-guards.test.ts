@@ -8,8 +8,8 @@ import { renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { Dispatcher } from '../../src/delivery/dispatcher.ts'
-import { SqliteStore } from '../../src/delivery/sqlite-store.ts'
-import type { NewEvent } from '../../src/delivery/store.ts'
+import { SqliteStore } from '../../src/store/sqlite/store.ts'
+import type { NewEvent } from '../../src/store/store.ts'
 import { tempDir } from '../helpers/gateway.ts'
 
 const event = (id: string): NewEvent => ({ id, command: 'Live.CallbackAfterDestroyRoom', sdkAppId: '1400000000', receivedAt: Date.now(), body: '{}', targets: ['p'] })

@@ -1,7 +1,7 @@
 /** The PostgreSQL store on a real server: migrations, leases, cluster-wide limits, dedup across instances, NOTIFY. */
 import { afterEach, expect, it } from 'bun:test'
-import { PgStore } from '../../src/delivery/pg-store.ts'
-import type { NewEvent } from '../../src/delivery/store.ts'
+import { PgStore } from '../../src/store/postgres/store.ts'
+import type { NewEvent } from '../../src/store/store.ts'
 import { until } from '../helpers/gateway.ts'
 import { describePg, freshPgUrl, rawSql } from '../helpers/postgres.ts'
 

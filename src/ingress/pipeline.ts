@@ -5,9 +5,9 @@
  * rejected is stored or delivered. OK is answered only after the store committed.
  */
 import type { ServerConfig } from '../config/schema.ts'
-import type { NewEvent, DeliveryStore } from '../delivery/store.ts'
-import { uuidv7 } from '../delivery/ids.ts'
-import { dedupKey } from '../delivery/dedup.ts'
+import type { NewEvent, DeliveryStore } from '../store/store.ts'
+import { uuidv7 } from './event-id.ts'
+import { dedupKey } from './dedup-key.ts'
 import type { Logger } from '../log.ts'
 import type { RouteTable } from '../routing/match.ts'
 import { checkPayload } from '../tencent/commands.ts'

@@ -1,0 +1,104 @@
+/**
+ * Serves a built gateway through the runtime, and owns its signals: SIGTERM/SIGINT shut it
+ * down in order, SIGHUP reloads the config from disk.
+ */
+import { loadConfig, type LoadedConfig } from '../config/load.ts'
+import { ConfigError, GatewayError } from '../errors.ts'
+import { setClientAddress } from '../ingress/client-address.ts'
+import type { Runtime } from '../runtime/index.ts'
+import { buildGateway, type BuildOptions, type BuiltGateway } from './build.ts'
+
+export interface ServedGateway extends BuiltGateway {
+  port: number
+  /** Resolves when the gateway has shut down after a signal (or stop()). */
+  stopped: Promise<void>
+  stop(): Promise<void>
+}
+
+export interface ServeSource {
+  /** Where a reload (SIGHUP) re-reads the config from. */
+  path: string
+  environment?: string
+}
+
+export async function serveGateway(loaded: LoadedConfig, runtime: Runtime, options: BuildOptions & { source?: ServeSource } = {}): Promise<ServedGateway> {
+  const built = await buildGateway(loaded, options)
+  const { server } = loaded.config
+  let running
+  try {
+    running = await runtime.serve({
+      hostname: server.hostname,
+      port: server.port,
+      // The peer address rides with the request (ingress/client-address.ts): the app sees only a Request.
+      fetch: (request, peer) => {
+        setClientAddress(request, peer)
+        return built.app.fetch(request)
+      },
+      // No runtime cap: Bun answers a body over its cap itself, before the gateway sees the
+      // request, with an empty 413 (a 502 behind nginx). The gateway enforces maxBodyBytes
+      // itself, on the declared length and on the streamed bytes, and answers its JSON 413.
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    })
+  } catch (error) {
+    await built.close()
+    throw new GatewayError(`cannot listen on ${server.hostname}:${server.port}: ${(error as Error).message}`, 'LISTEN_FAILED', 1, { cause: error })
+  }
+
+  let resolveStopped!: () => void
+  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve))
+  let stopping: Promise<void> | undefined
+  // Shutdown always ends: a step that fails (a store whose files were deleted) is logged and
+  // the next step runs, so a signal never leaves the process spinning until SIGKILL.
+  const step = async (what: string, work: () => Promise<unknown>) => {
+    try {
+      await work()
+    } catch (error) {
+      built.logger.error(`shutdown: ${what} failed; continuing`, { error })
+    }
+  }
+  const stop = () =>
+    (stopping ??= (async () => {
+      built.logger.info('shutting down: no new callbacks; finishing in-flight deliveries')
+      built.markDraining()
+      await step('closing the listener', () => running.stop())
+      await step('closing the gateway', () => built.close())
+      removeSignals()
+      built.logger.info('stopped')
+      resolveStopped()
+    })())
+
+  async function reloadFromDisk(): Promise<void> {
+    if (stopping || !options.source) return
+    built.logger.info('reloading config', { path: options.source.path })
+    try {
+      const next = await loadConfig({ path: options.source.path, environment: options.source.environment })
+      const changes = await built.reload(next)
+      built.logger.info('config reloaded', { changes })
+    } catch (error) {
+      const problems = error instanceof ConfigError ? error.problems : [(error as Error).message]
+      for (const problem of problems) built.logger.error('config reload failed; the running config stays', { problem })
+    }
+  }
+
+  const removeSignals = runtime.onSignals({
+    shutdown(signal) {
+      built.logger.info('signal received', { signal })
+      void stop()
+    },
+    reload() {
+      void reloadFromDisk()
+    },
+  })
+
+  built.logger.info('listening', {
+    runtime: runtime.name,
+    url: `http://${server.hostname}:${running.port}${server.path}`,
+    environment: loaded.environment ?? null,
+    store: built.store.kind,
+    plugins: built.plugins.map((p) => p.spec.id),
+    // What `kill -HUP` (reload) and `kill -TERM` need, when a supervisor is not the one asking.
+    pid: process.pid,
+  })
+  // Object.assign, not a spread: `plugins` is a getter that must stay live across reloads.
+  return Object.assign(built, { port: running.port, stopped, stop })
+}
