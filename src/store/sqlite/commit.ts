@@ -23,6 +23,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import { promisify } from 'node:util'
 import { StoreUnavailableError } from '../../errors.ts'
 import type { FileProblem, StoreFiles } from './files.ts'
+import { rescueAfterFailure } from './rescue.ts'
 import type { AppendResult, NewEvent } from '../store.ts'
 
 export type Write = { kind: 'event'; event: NewEvent } | { kind: 'sql'; statement: StatementSync; params: Array<string | number | null> }
@@ -66,7 +67,7 @@ export class SqliteCommitter {
   #db: DatabaseSync
   #files: StoreFiles | undefined
   #options: CommitterOptions
-  #statements: Record<'insertEvent' | 'insertDelivery' | 'begin' | 'commit' | 'rollback' | 'forgetEvent' | 'forgetDeliveries', StatementSync>
+  #statements: Record<'insertEvent' | 'insertDelivery' | 'begin' | 'commit' | 'rollback', StatementSync>
   #queue: Waiter[] = []
   #flushScheduled = false
   #lockTimer: ReturnType<typeof setTimeout> | undefined
@@ -101,8 +102,6 @@ export class SqliteCommitter {
     this.#statements = {
       insertEvent: db.prepare('INSERT INTO events (id, command, sdk_app_id, received_at, client_ip, opt_platform, body, dedup_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       insertDelivery: db.prepare('INSERT INTO deliveries (event_seq, plugin, next_at, updated_at) VALUES (?, ?, ?, ?)'),
-      forgetEvent: db.prepare('DELETE FROM events WHERE seq = ?'),
-      forgetDeliveries: db.prepare('DELETE FROM deliveries WHERE event_seq = ?'),
       // Prepared once: exec() would parse these on every commit.
       begin: db.prepare('BEGIN IMMEDIATE'),
       commit: db.prepare('COMMIT'),
@@ -296,53 +295,14 @@ export class SqliteCommitter {
     return problem !== undefined
   }
 
-  /**
-   * Stops all acknowledgements. What was committed but not acknowledged is made durable when
-   * the main file can still take it (a deleted WAL is checkpointed into it); otherwise it is
-   * removed before anything is rescued, so a 503 is never followed by a delivery.
-   */
+  /** Stops all acknowledgements; what was committed but not acknowledged is rescued or removed (rescue.ts). */
   #fail(reason: string, cause?: unknown, files?: FileProblem): void {
     if (this.#failure) return
     this.#failure = new StoreUnavailableError(`${reason}; nothing more is acknowledged until the gateway is restarted`, { cause })
-    const unacknowledged = [...this.#syncingWaiters, ...this.#unsynced]
-    const fields: Record<string, unknown> = { reason }
-    try {
-      if (files?.file === 'wal') {
-        // SQLite still holds the deleted WAL open: copy its frames into the main file, which
-        // a restart reads, and sync it. Then nothing acknowledged is lost with the WAL.
-        const row = this.#db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get() as { busy: number } | undefined
-        this.#rescued = row?.busy === 0
-        fields.rescue = this.#rescued ? `the deleted write-ahead log was checkpointed into ${this.#files!.dbPath}` : 'the checkpoint of the deleted write-ahead log was blocked'
-      } else if (files?.file === 'db') {
-        this.#forget(unacknowledged)
-        // The open connection still reads the old file: keep a copy that a restart can use.
-        const copy = `${this.#files!.dbPath}.rescued-${new Date().toISOString().replace(/[:.]/g, '-')}`
-        this.#db.exec(`VACUUM INTO '${copy.replaceAll("'", "''")}'`)
-        fields.rescue = `a copy of the store as this process saw it was written to ${copy}: stop the gateway, move the copy to store.path, delete the old -wal and -shm files next to it, and start again`
-      } else {
-        this.#forget(unacknowledged)
-      }
-    } catch (error) {
-      fields.rescueFailed = (error as Error).message
-    }
-    this.#options.warn?.('the store stopped acknowledging callbacks (answered 503) and delivering; restart the gateway once the cause is fixed', fields)
-  }
-
-  /** Removes events that were committed but will be answered 503. */
-  #forget(waiters: Waiter[]): void {
-    const seqs = waiters.flatMap((waiter) => (waiter.seq === undefined ? [] : [waiter.seq]))
-    if (seqs.length === 0) return
-    const { begin, commit, rollback, forgetEvent, forgetDeliveries } = this.#statements
-    try {
-      begin.run()
-      for (const seq of seqs) {
-        forgetDeliveries.run(seq)
-        forgetEvent.run(seq)
-      }
-      commit.run()
-    } catch {
-      if (this.#db.isTransaction) rollback.run()
-    }
+    const seqs = [...this.#syncingWaiters, ...this.#unsynced].flatMap((waiter) => (waiter.seq === undefined ? [] : [waiter.seq]))
+    const outcome = rescueAfterFailure(this.#db, this.#files?.dbPath, files?.file, seqs)
+    this.#rescued = outcome.durable
+    this.#options.warn?.('the store stopped acknowledging callbacks (answered 503) and delivering; restart the gateway once the cause is fixed', { reason, ...outcome.fields })
   }
 
   /** Lands what is queued (outcomes), waits for the syncs and for a lock held elsewhere (bounded), then refuses the rest. */

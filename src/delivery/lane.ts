@@ -1,0 +1,148 @@
+/**
+ * One plugin instance's lane: its concurrency, its buffer of claimed deliveries, its timer
+ * for the next due retry, and its held outcomes. The dispatcher owns the lanes and makes the
+ * attempts; a lane decides when to claim and start them.
+ */
+import type { ClaimedDelivery } from '../store/store.ts'
+import type { Dispatcher, LaneSpec } from './dispatcher.ts'
+import { HeldOutcomes } from './held-outcomes.ts'
+
+/** setTimeout's limit; a later retry is re-checked when the timer fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+export class Lane {
+  inFlight = 0
+  /** Replaced or removed by a config reload: claims nothing more, finishes what it holds. */
+  retired = false
+  #pumping = false
+  #again = false
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #timerAt = Infinity
+  #drained: Array<() => void> = []
+  /**
+   * Claimed deliveries not yet started: one store query refills it for several attempts,
+   * instead of one query per completed delivery. Bounded (at most 4 × concurrency, 256).
+   */
+  #buffer: ClaimedDelivery[] = []
+  /** Outcomes the store refused: while any is held the lane starts nothing (held-outcomes.ts). */
+  readonly held: HeldOutcomes
+
+  constructor(
+    readonly spec: LaneSpec,
+    private readonly dispatcher: Dispatcher,
+  ) {
+    this.held = new HeldOutcomes({
+      plugin: spec.id,
+      logger: dispatcher.logger,
+      stopping: () => dispatcher.stopping,
+      release: (id) => void dispatcher.store.release(id),
+      settled: () => {
+        this.#settled()
+        void this.pump()
+      },
+    })
+  }
+
+  /** Fill free slots with due deliveries; safe to call at any time and often. */
+  async pump(): Promise<void> {
+    if (this.dispatcher.stopping || this.retired) return
+    if (this.#pumping) {
+      this.#again = true
+      return
+    }
+    this.#pumping = true
+    try {
+      // A wake that arrives while this loop awaits (the fill or the next-due lookup) runs it again.
+      do {
+        this.#again = false
+        await this.#fill()
+        await this.#scheduleNext()
+      } while (this.#again && !this.dispatcher.stopping && !this.retired)
+    } catch (error) {
+      this.dispatcher.logger.error('dispatcher could not read the store', { plugin: this.spec.id, error })
+      // Try again on the heartbeat rather than wait for the next append.
+      this.#setTimer(Date.now() + this.dispatcher.heartbeatMs)
+    } finally {
+      this.#pumping = false
+    }
+  }
+
+  async #fill(): Promise<void> {
+    const { store } = this.dispatcher
+    const ordered = this.spec.concurrency === 1
+    for (;;) {
+      if (this.dispatcher.stopping || this.retired || this.held.size > 0) return
+      const slots = this.dispatcher.busy() ? 1 : this.spec.concurrency
+      while (this.inFlight < slots && this.#buffer.length > 0) this.#start(this.#buffer.shift()!)
+      if (this.inFlight >= slots) {
+        // Claims on a shared queue count against the cluster's concurrency: what cannot start
+        // now (a burst cut the lane to one slot meanwhile) goes back for other instances.
+        if (store.shared) for (const delivery of this.#buffer.splice(0)) void store.release(delivery.id)
+        return
+      }
+      // A shared queue is claimed only for free slots: a prefetched claim would hold a lease
+      // that another instance could be using.
+      const limit = ordered ? 1 : store.shared ? slots - this.inFlight : Math.min(256, this.spec.concurrency * 4)
+      const claimed = await store.claimDue(this.spec.id, { now: Date.now(), limit, ordered, concurrency: this.spec.concurrency })
+      if (this.dispatcher.stopping || this.retired) {
+        // Retired or stopped while the claim was under way: give the claims back, or they
+        // would be held by a lane that never starts them.
+        for (const delivery of claimed) void store.release(delivery.id)
+        return
+      }
+      if (claimed.length === 0) return
+      this.#buffer.push(...claimed)
+    }
+  }
+
+  #start(delivery: ClaimedDelivery): void {
+    this.inFlight++
+    void this.dispatcher.attempt(this, delivery).finally(() => {
+      this.inFlight--
+      this.#settled()
+      void this.pump()
+    })
+  }
+
+  #settled(): void {
+    if (this.inFlight === 0 && this.held.size === 0) for (const resolve of this.#drained.splice(0)) resolve()
+  }
+
+  async #scheduleNext(): Promise<void> {
+    if (this.dispatcher.stopping || this.retired) return
+    // Busy lanes are pumped again by their own completions; only an idle one needs a timer.
+    if (this.#buffer.length > 0 || this.inFlight >= this.spec.concurrency) return
+    const now = Date.now()
+    const next = await this.dispatcher.store.nextDueAt(this.spec.id, now)
+    this.#setTimer(Math.min(next ?? Infinity, now + this.dispatcher.heartbeatMs))
+  }
+
+  #setTimer(at: number): void {
+    const now = Date.now()
+    if (this.#timer && this.#timerAt <= at) return
+    clearTimeout(this.#timer)
+    this.#timerAt = at
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      this.#timerAt = Infinity
+      void this.pump()
+    }, Math.min(Math.max(0, at - now), MAX_TIMER_MS))
+  }
+
+  /** Stops the timer and gives back claimed deliveries that never started; held outcomes get one last try. */
+  stop(): void {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    for (const delivery of this.#buffer.splice(0)) void this.dispatcher.store.release(delivery.id)
+    this.held.flush()
+  }
+
+  /** Nothing in flight, no outcome held and nothing claimed waiting to start. */
+  idle(): boolean {
+    return this.inFlight === 0 && this.held.size === 0 && this.#buffer.length === 0
+  }
+
+  /** Resolves when nothing is in flight and no outcome is held. */
+  drained(): Promise<void> {
+    return this.inFlight === 0 && this.held.size === 0 ? Promise.resolve() : new Promise((resolve) => this.#drained.push(resolve))
+  }
+}
