@@ -1,5 +1,5 @@
 /**
- * One error type with a code and an HTTP-ish status, and a few subclasses (STYLE §7).
+ * One error type with a code and an HTTP-ish status, and a few subclasses.
  * Expected rejections of a callback are answers, not exceptions (see tencent/response.ts).
  */
 export class GatewayError extends Error {

@@ -1,5 +1,5 @@
 /**
- * CLI entry (DESIGN §2): parse the subcommand and run it; nothing else.
+ * CLI entry (docs/cli.md): parse the subcommand and run it; nothing else.
  * Exit codes: 0 ok, 1 runtime failure, 2 bad config or bad arguments.
  */
 import { readFileSync } from 'node:fs'

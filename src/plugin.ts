@@ -19,7 +19,7 @@
 import { FormatRegistry, Type, type Static, type TSchema } from '@sinclair/typebox'
 import type { Logger } from './log.ts'
 
-// `t.String({ format: 'uri' })` is the natural way to declare a URL option (DESIGN §5);
+// `t.String({ format: 'uri' })` is the natural way to declare a URL option (docs/design.md §5);
 // TypeBox knows no formats until they are registered.
 if (!FormatRegistry.Has('uri')) FormatRegistry.Set('uri', (value) => /^[a-z][a-z0-9+.-]*:/i.test(value) && URL.canParse(value))
 

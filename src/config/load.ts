@@ -144,7 +144,7 @@ function disabledInstances(tree: Record<string, unknown>, env: Environ, problems
 
 /**
  * Whether the overlay wrote the value at `path` (a dotted path of the merged tree): it set
- * that key, or replaced a list or value above it (lists and scalars replace, DESIGN §3).
+ * that key, or replaced a list or value above it (lists and scalars replace, docs/design.md §3).
  * Otherwise the value came from the base.
  */
 function writtenByOverlay(path: string, overlay: unknown): boolean {

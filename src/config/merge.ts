@@ -1,4 +1,4 @@
-/** Environment overlays: maps merge key by key, lists and scalars replace (DESIGN §3). */
+/** Environment overlays: maps merge key by key, lists and scalars replace (docs/design.md §3). */
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)

@@ -1,6 +1,6 @@
 /**
  * Finds and loads a plugin module: a built-in by folder name under `plugins/`, or a
- * custom one by a path relative to the config file (DESIGN §3 `use`).
+ * custom one by a path relative to the config file (docs/design.md §3 `use`).
  */
 import { existsSync, readdirSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'

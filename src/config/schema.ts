@@ -1,5 +1,5 @@
 /**
- * The host config schema (DESIGN §3, contract). Every object is closed
+ * The host config schema (docs/design.md §3, contract). Every object is closed
  * (`additionalProperties: false`) so a typo is an error, and every default lives here.
  * Plugin `options` are checked later against each plugin's own schema.
  */

@@ -206,7 +206,7 @@ function describeError(error: unknown): string {
 
 export function toGatewayEvent(delivery: ClaimedDelivery, attempt: number): GatewayEvent {
   const { event } = delivery
-  // Key order as in DESIGN §5, so file-logger lines read naturally.
+  // Key order as in docs/design.md §5, so file-logger lines read naturally.
   return {
     id: event.id,
     command: event.command,

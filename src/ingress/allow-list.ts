@@ -2,7 +2,7 @@
  * `server.allowIps` and the proxy list of `server.trustProxy`: single IPs and CIDRs (IPv4 and
  * IPv6), compiled once per config load or reload and matched with node:net's BlockList,
  * which Bun and Deno both provide. Tencent publishes no static egress list; operators fetch
- * it with `ConfigSvc/GetIPList` (reference §6), which mixes single IPs and CIDRs.
+ * it with `ConfigSvc/GetIPList` (docs/design.md §8.5), which mixes single IPs and CIDRs.
  */
 import { BlockList, isIP } from 'node:net'
 

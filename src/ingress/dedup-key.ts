@@ -1,6 +1,6 @@
 /**
  * Dedup keys: the same command with the same payload is one event, whatever the key order
- * or whitespace of the JSON (DESIGN §3 `dedupWindowSeconds`). Tencent sends no event id,
+ * or whitespace of the JSON (docs/design.md §3 `dedupWindowSeconds`). Tencent sends no event id,
  * and its opt-in retries (and our own callers' replays) resend identical bodies.
  */
 import { createHash } from 'node:crypto'

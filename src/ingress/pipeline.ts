@@ -1,7 +1,7 @@
 /**
- * The callback pipeline (DESIGN §1): size limit → query keys → SdkAppid → Sign/RequestTime
+ * The callback pipeline (docs/design.md §1): size limit → query keys → SdkAppid → Sign/RequestTime
  * → lossless JSON parse → command → payload check → routes → durable store → answer.
- * Every rejection is an answer with the status and FAIL body of DESIGN §4, and nothing
+ * Every rejection is an answer with the status and FAIL body of docs/design.md §4, and nothing
  * rejected is stored or delivered. OK is answered only after the store committed.
  */
 import type { ServerConfig } from '../config/schema.ts'

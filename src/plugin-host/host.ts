@@ -1,6 +1,6 @@
 /**
  * The plugin host: sets up enabled instances in config order, each under a timeout,
- * before the server listens; closes them in reverse order on shutdown (STYLE §5: the
+ * before the server listens; closes them in reverse order on shutdown (docs/design.md §5: the
  * gateway owns the lifecycle, not Elysia's unawaited onStart/onStop).
  */
 import { mkdirSync } from 'node:fs'

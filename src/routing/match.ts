@@ -1,5 +1,5 @@
 /**
- * Route matching (DESIGN §3 `routes`): every route whose `match` and `where` hold gets
+ * Route matching (docs/design.md §3 `routes`): every route whose `match` and `where` hold gets
  * the event; each plugin instance gets it at most once; disabled instances are skipped.
  * Pure: no I/O, no config loading.
  */

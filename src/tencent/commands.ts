@@ -1,7 +1,7 @@
 /**
- * Payload schemas for the Live commands (reference §3). `Live.CallbackAfterDestroyRoom`
+ * Payload schemas for the Live commands (docs/design.md §8.3). `Live.CallbackAfterDestroyRoom`
  * is checked fully; the other known commands only on the ids a route or plugin keys on.
- * Every schema allows extra fields: Tencent adds fields without notice (reference §7).
+ * Every schema allows extra fields: Tencent adds fields without notice (docs/design.md §8.6).
  *
  * Integers above 2^53 reach these schemas as digit strings (see lossless-json.ts), so an
  * account id is "a string, or an integer kept exact".
@@ -50,7 +50,7 @@ export const DestroyRoomPayload = t.Object(
         open,
       ),
     ),
-    // Absent in a real captured DestroyBySystem payload (reference §3.2): optional.
+    // Absent in a real captured DestroyBySystem payload (docs/design.md §8.3): optional.
     Statistic: t.Optional(
       t.Object(
         {

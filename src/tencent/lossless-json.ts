@@ -1,6 +1,6 @@
 /**
  * Lossless JSON parse: real payloads carry account ids such as 144115216631667826,
- * above 2^53, which float64 rounds to ...840 (reference §7). Integers that are not
+ * above 2^53, which float64 rounds to ...840 (docs/design.md §8.6). Integers that are not
  * safe are handed on as their exact digits, as strings.
  *
  * Uses JSON.parse source-text access (TC39 proposal-json-parse-with-source, shipped in

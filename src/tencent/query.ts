@@ -1,7 +1,7 @@
 /**
  * Tencent's query parameters, read case-insensitively: the docs spell `SdkAppid` on
  * per-callback pages and `SdkAppId` in the Live overview, and `CallbackCommand` is
- * `WebhookCommand` in one translated table (reference §1, §7).
+ * `WebhookCommand` in one translated table (docs/design.md §8.1, §8.6).
  */
 
 export interface CallbackQuery {

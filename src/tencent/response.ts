@@ -1,6 +1,6 @@
 /**
- * The answers Tencent reads (reference §1): HTTP status plus
- * `{"ActionStatus","ErrorInfo","ErrorCode"}` in this key order (DESIGN §4).
+ * The answers Tencent reads (docs/design.md §8.1): HTTP status plus
+ * `{"ActionStatus","ErrorInfo","ErrorCode"}` in this key order (docs/design.md §4).
  */
 
 /** The exact OK body, pre-serialised: it is sent for every accepted callback. */
@@ -9,7 +9,7 @@ export const OK_BODY = '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}'
 /**
  * FAIL codes, documented in the README's error table. Codes are `status * 100 + n`, so the
  * HTTP status can be read from the code. Non-zero on purpose: for Before callbacks a
- * non-zero ErrorCode means "deny" (reference §3.3).
+ * non-zero ErrorCode means "deny" (docs/design.md §8.4).
  */
 export const ErrorCodes = {
   invalidJson: { code: 40001, status: 400, info: 'body is not valid JSON' },

@@ -1,6 +1,6 @@
 /**
  * Sample callback bodies per known command, written by hand from the docs' field tables
- * (the docs' own samples are not valid JSON: reference §7). Used by `send`.
+ * (the docs' own samples are not valid JSON: docs/design.md §8.6). Used by `send`.
  */
 
 export function sampleBody(command: string, nowMs = Date.now()): Record<string, unknown> {

@@ -1,5 +1,5 @@
 /**
- * Callback authentication (reference §2): `Sign = lowercase hex SHA-256(token + RequestTime)`,
+ * Callback authentication (docs/design.md §8.2): `Sign = lowercase hex SHA-256(token + RequestTime)`,
  * RequestTime in Unix seconds. Not an HMAC, and the body is not covered.
  */
 import { createHash, timingSafeEqual } from 'node:crypto'

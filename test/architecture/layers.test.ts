@@ -1,5 +1,5 @@
 /**
- * The layers of src/, lowest first (docs/design.md §Layers). A file may import from its own
+ * The layers of src/, lowest first (docs/design.md §2). A file may import from its own
  * folder and from lower layers only; two folders of one layer do not import each other. So
  * the folder graph has no cycles, and a callback's path reads one way: ingress → store →
  * delivery → plugin. Run `npx bun test test/architecture` to see the map it checks.
@@ -65,5 +65,24 @@ describe('layers of src/', () => {
     }
     if (process.env.SHOW_LAYERS) for (const [from, to] of [...map].sort()) console.log(`${from} → ${[...to].sort().join(', ')}`)
     expect(upward).toEqual([])
+  })
+})
+
+describe('citations of docs/design.md', () => {
+  it('name sections that exist', () => {
+    const design = readFileSync(join(REPO, 'docs/design.md'), 'utf8')
+    const sections = new Set([...design.matchAll(/^#{2,3} (\d+(?:\.\d+)?)\.? /gm)].map((m) => m[1]!))
+    const missing: string[] = []
+    const cited = new Set<string>()
+    for (const dir of ['src', 'plugins', 'test']) {
+      for (const file of sources(join(REPO, dir))) {
+        for (const [, section] of readFileSync(file, 'utf8').matchAll(/docs\/design\.md §(\d+(?:\.\d+)?)/g)) {
+          cited.add(section!)
+          if (!sections.has(section!)) missing.push(`${relative(REPO, file)} cites §${section}`)
+        }
+      }
+    }
+    expect(missing).toEqual([])
+    expect(cited.size).toBeGreaterThan(5)
   })
 })

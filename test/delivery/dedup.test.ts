@@ -1,4 +1,4 @@
-/** Dedup (DESIGN §3): same command + same payload within the window is answered OK and delivered once. */
+/** Dedup (docs/design.md §3): same command + same payload within the window is answered OK and delivered once. */
 import { afterEach, beforeEach, describe, expect, it } from 'bun:test'
 import { canonicalJson, dedupKey } from '../../src/ingress/dedup-key.ts'
 import { OK_BODY } from '../../src/tencent/response.ts'

@@ -1,5 +1,5 @@
 /**
- * Every row of the DESIGN §4 status table, through the real app, store and dispatcher.
+ * Every row of the docs/design.md §4 status table, through the real app, store and dispatcher.
  * A rejected callback must get its status and a FAIL body, and reach no plugin.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'bun:test'
