@@ -10,6 +10,7 @@ import type { Logger } from '../log.ts'
 import { PermanentError, RetryLater, type GatewayEvent, type PluginInstance } from '../plugin.ts'
 import { parseLossless } from '../tencent/lossless-json.ts'
 import { backoffDelay } from './backoff.ts'
+import { withTimeout } from '../timeout.ts'
 import { Lane } from './lane.ts'
 import type { ClaimedDelivery, DeliveryStore } from '../store/store.ts'
 
@@ -190,10 +191,7 @@ export class Dispatcher {
     this.stopping = true
     for (const lane of this.#lanes.values()) lane.stop()
     const drained = Promise.all([...this.#lanes.values(), ...this.#retiring].map((lane) => lane.drained())).then(() => true)
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))
-    const finished = await Promise.race([drained, timedOut])
-    clearTimeout(timer)
+    const finished = await withTimeout(drained, timeoutMs, () => false)
     if (!finished) for (const lane of [...this.#lanes.values(), ...this.#retiring]) lane.held.abandon()
     return finished
   }

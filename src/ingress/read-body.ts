@@ -5,6 +5,8 @@
  * before anything is read.
  */
 
+import { withTimeout } from '../timeout.ts'
+
 export type BodyResult =
   | { ok: true; text: string }
   | { ok: false; reason: 'too-large' | 'timeout' | 'not-utf8' | 'aborted' }
@@ -50,14 +52,7 @@ async function readAll(request: Request, maxBytes: number): Promise<BodyResult> 
   return decode(all)
 }
 
-export async function readBody(request: Request, maxBytes: number, timeoutMs: number): Promise<BodyResult> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const deadline = new Promise<BodyResult>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, reason: 'timeout' }), timeoutMs)
-  })
-  try {
-    return await Promise.race([readAll(request, maxBytes).catch((): BodyResult => ({ ok: false, reason: 'aborted' })), deadline])
-  } finally {
-    clearTimeout(timer)
-  }
+export function readBody(request: Request, maxBytes: number, timeoutMs: number): Promise<BodyResult> {
+  const read = readAll(request, maxBytes).catch((): BodyResult => ({ ok: false, reason: 'aborted' }))
+  return withTimeout(read, timeoutMs, (): BodyResult => ({ ok: false, reason: 'timeout' }))
 }

@@ -9,6 +9,7 @@ import type { PluginInstanceSpec } from '../config/load.ts'
 import { PluginError } from '../errors.ts'
 import type { Logger } from '../log.ts'
 import type { PluginInstance } from '../plugin.ts'
+import { withTimeout } from '../timeout.ts'
 
 export interface RunningPlugin {
   spec: PluginInstanceSpec
@@ -25,12 +26,10 @@ export interface HostOptions {
   setupTimeoutMs?: number
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)
+function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return withTimeout(promise, ms, (): never => {
+    throw new Error(`${what} did not finish within ${ms} ms`)
   })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
 /** Sets up every enabled instance, in order; on a failure, closes those already set up and throws. */
@@ -51,7 +50,7 @@ export async function setUpPlugins(specs: PluginInstanceSpec[], options: HostOpt
         configDir: options.configDir,
         signal: options.signal,
       })
-      const instance = await withTimeout(Promise.resolve(setup), timeoutMs, `setup of plugin instance "${spec.id}"`)
+      const instance = await bounded(Promise.resolve(setup), timeoutMs, `setup of plugin instance "${spec.id}"`)
       if (typeof instance?.deliver !== 'function') throw new Error('setup() did not return an object with deliver(event)')
       running.push({ spec, instance })
       logger.debug('plugin instance ready', { use: spec.use })
@@ -67,7 +66,7 @@ export async function setUpPlugins(specs: PluginInstanceSpec[], options: HostOpt
 export async function closePlugins(running: RunningPlugin[], logger: Logger, timeoutMs = 10_000): Promise<void> {
   for (const { spec, instance } of [...running].reverse()) {
     try {
-      await withTimeout(Promise.resolve(instance.close?.()), timeoutMs, `close of plugin instance "${spec.id}"`)
+      await bounded(Promise.resolve(instance.close?.()), timeoutMs, `close of plugin instance "${spec.id}"`)
     } catch (error) {
       logger.error('plugin instance failed to close', { plugin: spec.id, error })
     }
