@@ -1,12 +1,13 @@
 /**
- * One error type with a code and an HTTP-ish status, and a few subclasses.
- * Expected rejections of a callback are answers, not exceptions (see tencent/response.ts).
+ * One error type with a code and a status, and a few subclasses. Expected rejections of a
+ * callback are answers, not exceptions (see tencent/response.ts).
  */
 export class GatewayError extends Error {
   override name = 'GatewayError'
   constructor(
     message: string,
     readonly code: string,
+    /** An HTTP status where the error is answered over HTTP (503 for the store); for the CLI, 2 means bad arguments or config and anything else exits 1. */
     readonly status = 500,
     options?: { cause?: unknown },
   ) {

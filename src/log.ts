@@ -2,14 +2,16 @@
  * Structured JSON-lines logger with levels and secret redaction.
  *
  * Every line is one JSON object on stdout: `{"time":..,"level":..,"msg":..,...fields}`.
- * Secrets (tokens, webhook URLs, Authorization values) are registered once with
- * `redact()` and replaced by `[redacted]` wherever they appear in a line, whatever
+ * Secrets (tokens, webhook URLs, Authorization values) are registered once in a
+ * SecretRegistry and replaced by `[redacted]` wherever they appear in a line, whatever
  * field carries them; values of keys that look secret are redacted by name too.
  */
 
 import { writeSync } from 'node:fs'
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
+/** The levels, lowest first; the config schema's `log.level` is built from this list. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
 export type LogFields = Record<string, unknown>
 
 export interface Logger {

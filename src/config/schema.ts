@@ -4,6 +4,7 @@
  * Plugin `options` are checked later against each plugin's own schema.
  */
 import { Type as t, type Static } from '@sinclair/typebox'
+import { LOG_LEVELS } from '../log.ts'
 
 const closed = { additionalProperties: false } as const
 
@@ -39,7 +40,7 @@ export const ServerConfig = t.Object(
 export const LogConfig = t.Object(
   {
     /** @default 'info' (LOG_LEVEL overrides) */
-    level: t.Union([t.Literal('debug'), t.Literal('info'), t.Literal('warn'), t.Literal('error')], { default: 'info' }),
+    level: t.Union(LOG_LEVELS.map((level) => t.Literal(level)), { default: 'info' }),
   },
   { ...closed, default: {} },
 )

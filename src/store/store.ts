@@ -49,6 +49,12 @@ export interface DeadLetter {
 /** A delivery's row status; `pending` includes retries and deliveries in flight. */
 export type DeliveryStatus = 'pending' | 'done' | 'dead'
 
+/** Which dead letters a replay or purge takes: one by id, or all (of one plugin instance). */
+export interface DeadLetterSelector {
+  id?: number
+  plugin?: string
+}
+
 export interface QueueStats {
   plugin: string
   pending: number
@@ -94,8 +100,8 @@ export interface DeliveryStore {
   release(id: number): Promise<void>
   listDead(plugin?: string): Promise<DeadLetter[]>
   /** Moves dead letters back to pending with a fresh attempt budget; returns how many. */
-  replayDead(selector: { id?: number; plugin?: string }): Promise<number>
-  purgeDead(selector: { id?: number; plugin?: string }): Promise<number>
+  replayDead(selector: DeadLetterSelector): Promise<number>
+  purgeDead(selector: DeadLetterSelector): Promise<number>
   /** One delivery's instance and status, read only: lets `dlq replay ID` say why nothing matched. */
   findDelivery(id: number): Promise<{ plugin: string; status: DeliveryStatus } | undefined>
   stats(): Promise<QueueStats[]>

@@ -14,6 +14,7 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
+import type { StoreConfig } from '../../config/schema.ts'
 import { GatewayError } from '../../errors.ts'
 import { claimedFromRow, deadLetterFromRow, queueStatsFromRow } from '../rows.ts'
 import { SqliteCommitter } from './commit.ts'
@@ -21,13 +22,13 @@ import { DedupWindow } from './dedup-window.ts'
 import { StoreFiles } from './files.ts'
 import { claimStore, type StoreOwnership } from './owner.ts'
 import { opening, openDatabase, realStorePath } from './schema.ts'
-import type { AppendResult, ClaimedDelivery, ClaimOptions, DeadLetter, DeliveryStatus, DeliveryStore, NewEvent, QueueStats } from '../store.ts'
+import type { AppendResult, ClaimedDelivery, ClaimOptions, DeadLetter, DeadLetterSelector, DeliveryStatus, DeliveryStore, NewEvent, QueueStats } from '../store.ts'
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' for tests. */
   path: string
   /** full: survives power loss; normal: survives a killed process. @default 'full' */
-  sync?: 'full' | 'normal'
+  sync?: StoreConfig['sync']
   /** Same dedup key within this window is a duplicate; 0 turns dedup off. @default 0 */
   dedupWindowMs?: number
   /** How long a write waits for a lock held by another process (the CLI) before 503. @default 1000 */
@@ -244,14 +245,14 @@ export class SqliteStore implements DeliveryStore {
     return rows.map(deadLetterFromRow)
   }
 
-  #deadWhere(selector: { id?: number; plugin?: string }): { sql: string; params: Array<number | string | null> } {
+  #deadWhere(selector: DeadLetterSelector): { sql: string; params: Array<number | string | null> } {
     return {
       sql: "status = 'dead' AND (? IS NULL OR id = ?) AND (? IS NULL OR plugin = ?)",
       params: [selector.id ?? null, selector.id ?? null, selector.plugin ?? null, selector.plugin ?? null],
     }
   }
 
-  async replayDead(selector: { id?: number; plugin?: string }): Promise<number> {
+  async replayDead(selector: DeadLetterSelector): Promise<number> {
     const { sql, params } = this.#deadWhere(selector)
     const now = Date.now()
     const result = this.#db
@@ -260,7 +261,7 @@ export class SqliteStore implements DeliveryStore {
     return Number(result.changes)
   }
 
-  async purgeDead(selector: { id?: number; plugin?: string }): Promise<number> {
+  async purgeDead(selector: DeadLetterSelector): Promise<number> {
     const { sql, params } = this.#deadWhere(selector)
     return Number(this.#db.prepare(`DELETE FROM deliveries WHERE ${sql}`).run(...params).changes)
   }
