@@ -22,9 +22,10 @@
  * - **Migrations** are versioned and run under an advisory lock, so instances may start together.
  */
 import { redactUrl } from '../redact-url.ts'
-import { GatewayError, StoreUnavailableError } from '../../errors.ts'
+import { GatewayError } from '../../errors.ts'
 import { claimedFromRow, deadLetterFromRow, queueStatsFromRow } from '../rows.ts'
 import type { AppendResult, ClaimedDelivery, ClaimOptions, DeadLetter, DeliveryStatus, DeliveryStore, NewEvent, QueueStats } from '../store.ts'
+import { CommitWriter, type Outcome } from './commit.ts'
 import { connect, type Sql } from './connect.ts'
 import { migrate } from './migrate.ts'
 
@@ -52,28 +53,9 @@ const CLOSE_WAIT_MS = 5000
 /** Rows per claim at most, whatever the caller asks. */
 const MAX_CLAIM = 256
 
-/** `token` names the claim the outcome belongs to (taken when the attempt ended). */
-type Outcome =
-  | { kind: 'complete'; id: number; token: string }
-  | { kind: 'retry'; id: number; token: string; nextAt: number; error: string }
-  | { kind: 'bury'; id: number; token: string; error: string }
-
-interface Waiter {
-  write: { kind: 'event'; event: NewEvent } | Outcome
-  resolve: (result: AppendResult) => void
-  reject: (error: Error) => void
-  /** An event not committed by its deadline was answered 503; it is then left out of any later batch. */
-  expired?: boolean
-}
 
 function clip(text: string): string {
   return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}…` : text
-}
-
-/** A connection-level failure (the server is gone), as opposed to one bad row. */
-function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: string })?.code ?? ''
-  return /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|CONNECT_TIMEOUT|CONNECTION_CLOSED|CONNECTION_ENDED|CONNECTION_DESTROYED|EPIPE|57P0[123]|08)/.test(code)
 }
 
 
@@ -89,14 +71,11 @@ export class PgStore implements DeliveryStore {
   readonly failed = false
   #sql: Sql
   #owner = crypto.randomUUID()
-  #channel = ''
+  #channel: string
   #dedupWindowMs: number
   #warn: NonNullable<PgStoreOptions['warn']>
-  #commitTimeoutMs: number
   #leaseMs: number
-  #queue: Waiter[] = []
-  #flushScheduled = false
-  #flushing: Promise<void> | undefined
+  #writer: CommitWriter
   #closed = false
   #listeners: Array<(plugins: Set<string>) => void> = []
   #releaseListeners: Array<(plugin: string) => void> = []
@@ -106,22 +85,32 @@ export class PgStore implements DeliveryStore {
   #pending = new Set<Promise<unknown>>()
   #renewTimer: ReturnType<typeof setInterval> | undefined
 
-  private constructor(sql: Sql, options: PgStoreOptions) {
+  private constructor(sql: Sql, options: PgStoreOptions, channel: string) {
     this.#sql = sql
+    this.#channel = channel
     this.#dedupWindowMs = options.dedupWindowMs ?? 0
     this.#leaseMs = options.leaseMs ?? 30_000
     this.#warn = options.warn ?? (() => {})
-    this.#commitTimeoutMs = options.commitTimeoutMs ?? 1500
+    this.#writer = new CommitWriter({
+      sql,
+      owner: this.#owner,
+      channel,
+      dedupWindowMs: this.#dedupWindowMs,
+      commitTimeoutMs: options.commitTimeoutMs ?? 1500,
+      onCommitted: (plugins) => {
+        for (const listener of this.#listeners) listener(plugins)
+      },
+    })
   }
 
   /** Connects, migrates (under an advisory lock) and starts listening; throws a clear error if the server is unreachable. */
   static async open(options: PgStoreOptions): Promise<PgStore> {
     const sql = connect(options.url, options.maxConnections ?? 8)
-    const store = new PgStore(sql, options)
+    let store: PgStore
     try {
       const schema = await migrate(sql)
       // Channel names are per database: one per schema keeps separate gateways (and tests) apart.
-      store.#channel = `gateway_work_${(await sha256(schema)).slice(0, 16)}`
+      store = new PgStore(sql, options, `gateway_work_${(await sha256(schema)).slice(0, 16)}`)
       if (options.listen !== false) {
         await sql.listen(store.#channel, (payload) => store.#onNotify(payload))
       }
@@ -153,189 +142,7 @@ export class PgStore implements DeliveryStore {
   }
 
   append(event: NewEvent): Promise<AppendResult> {
-    return this.#enqueue({ kind: 'event', event })
-  }
-
-  /**
-   * Events carry a deadline from the moment they arrive: a database that stops answering
-   * without closing the connection (a partition, a lock) must not hold Tencent's request past
-   * its 2 s. At the deadline the event is refused (503) and left out of any batch not yet sent.
-   * If the batch it was in commits after all, it is stored and delivered although answered 503,
-   * which is harmless; it is never answered 200 without a commit. Outcomes have no deadline:
-   * nobody waits on them, and they must still land.
-   */
-  #enqueue(write: Waiter['write']): Promise<AppendResult> {
-    if (this.#closed) return Promise.reject(new StoreUnavailableError('store is closed'))
-    return new Promise((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined
-      const waiter: Waiter = {
-        write,
-        resolve: (result) => {
-          clearTimeout(timer)
-          resolve(result)
-        },
-        reject: (error) => {
-          clearTimeout(timer)
-          reject(error)
-        },
-      }
-      if (write.kind === 'event') {
-        timer = setTimeout(() => {
-          waiter.expired = true
-          reject(new StoreUnavailableError(`PostgreSQL did not commit within ${this.#commitTimeoutMs} ms`))
-        }, this.#commitTimeoutMs)
-      }
-      this.#queue.push(waiter)
-      this.#scheduleFlush()
-    })
-  }
-
-  /**
-   * One commit statement at a time; what arrives meanwhile gathers for the next. (Several in
-   * flight measured no faster in S6, and a stalled database would pile them up, starving the
-   * pool that claims and lease renewals use.)
-   */
-  #scheduleFlush(): void {
-    if (this.#flushScheduled || this.#flushing || this.#queue.length === 0) return
-    this.#flushScheduled = true
-    setImmediate(() => {
-      this.#flushScheduled = false
-      const batch = this.#queue.filter((waiter) => !waiter.expired)
-      this.#queue = []
-      if (batch.length === 0) return
-      this.#flushing = this.#flush(batch).finally(() => {
-        this.#flushing = undefined
-        this.#scheduleFlush()
-      })
-    })
-  }
-
-  async #flush(batch: Waiter[]): Promise<void> {
-    const touched = new Set<string>()
-    try {
-      const results = await this.#commit(batch, touched)
-      batch.forEach((waiter, i) => waiter.resolve(results[i]!))
-      this.#notifyLocal(touched)
-      return
-    } catch (error) {
-      if (isConnectionError(error) || batch.length === 1) {
-        const failure = new StoreUnavailableError(`store commit failed: ${(error as Error).message}`, { cause: error })
-        for (const waiter of batch) waiter.reject(failure)
-        return
-      }
-    }
-    // One bad write must not fail the others that shared its batch: redo each alone. If the
-    // connection goes meanwhile, the rest fail at once rather than one by one.
-    for (let i = 0; i < batch.length; i++) {
-      const waiter = batch[i]!
-      if (waiter.expired) continue
-      try {
-        const [result] = await this.#commit([waiter], touched)
-        waiter.resolve(result!)
-      } catch (error) {
-        const failure = new StoreUnavailableError(`store commit failed: ${(error as Error).message}`, { cause: error })
-        waiter.reject(failure)
-        if (isConnectionError(error)) {
-          for (const rest of batch.slice(i + 1)) rest.reject(failure)
-          break
-        }
-      }
-    }
-    this.#notifyLocal(touched)
-  }
-
-  #notifyLocal(touched: Set<string>): void {
-    if (touched.size) for (const listener of this.#listeners) listener(touched)
-  }
-
-  /**
-   * Writes a batch as one statement (so one transaction and one round trip): dedup keys, events,
-   * their deliveries, delivery outcomes, and the NOTIFY for new work. Returns one result per waiter.
-   */
-  async #commit(batch: Waiter[], touched: Set<string>): Promise<AppendResult[]> {
-    const results: AppendResult[] = new Array(batch.length).fill('stored')
-    // Within the batch, a repeated key is the same callback twice: the later copies share the
-    // first copy's fate (duplicate if it is stored, failed with it if the statement fails).
-    const seenKeys = new Set<string>()
-    const events: Array<{ index: number; event: NewEvent }> = []
-    const outcomes: Outcome[] = []
-    batch.forEach((waiter, index) => {
-      const write = waiter.write
-      if (write.kind !== 'event') return void outcomes.push(write)
-      const key = this.#dedupWindowMs > 0 ? write.event.dedupKey : undefined
-      if (key !== undefined && seenKeys.has(key)) return void (results[index] = 'duplicate')
-      if (key !== undefined) seenKeys.add(key)
-      events.push({ index, event: write.event })
-    })
-    const e = events.map((x) => x.event)
-    const keyed = e.filter((x) => this.#dedupWindowMs > 0 && x.dedupKey !== undefined)
-    const targets = e.flatMap((x) => x.targets.map((plugin) => ({ id: x.id, plugin, at: x.receivedAt })))
-    const plugins = [...new Set(targets.map((t) => t.plugin))]
-    const [row] = (await this.#sql`
-      WITH fresh AS (
-        -- The unique key decides: a row comes back only for a key that is new, or whose earlier
-        -- holder left the window (then the key is taken over).
-        INSERT INTO gateway_dedup (key, received_at)
-        SELECT * FROM unnest(${keyed.map((x) => x.dedupKey!)}::text[], ${keyed.map((x) => x.receivedAt)}::int8[])
-        ON CONFLICT (key) DO UPDATE SET received_at = EXCLUDED.received_at
-        WHERE gateway_dedup.received_at <= EXCLUDED.received_at - ${this.#dedupWindowMs}
-        RETURNING key
-      ), input AS (
-        SELECT * FROM unnest(
-          ${e.map((x) => x.id)}::text[], ${e.map((x) => x.command)}::text[], ${e.map((x) => x.sdkAppId)}::text[],
-          ${e.map((x) => x.receivedAt)}::int8[], ${e.map((x) => x.clientIp ?? null)}::text[], ${e.map((x) => x.optPlatform ?? null)}::text[],
-          ${e.map((x) => x.body)}::text[], ${e.map((x) => (this.#dedupWindowMs > 0 ? (x.dedupKey ?? null) : null))}::text[])
-          AS u(id, command, sdk_app_id, received_at, client_ip, opt_platform, body, dedup_key)
-      ), stored AS (
-        INSERT INTO gateway_events (id, command, sdk_app_id, received_at, client_ip, opt_platform, body, dedup_key)
-        SELECT * FROM input WHERE input.dedup_key IS NULL OR input.dedup_key IN (SELECT key FROM fresh)
-        RETURNING seq, id
-      ), queued AS (
-        INSERT INTO gateway_deliveries (event_seq, plugin, next_at, updated_at)
-        SELECT stored.seq, t.plugin, t.at, t.at
-        FROM unnest(${targets.map((t) => t.id)}::text[], ${targets.map((t) => t.plugin)}::text[], ${targets.map((t) => t.at)}::int8[]) AS t(event_id, plugin, at)
-        JOIN stored ON stored.id = t.event_id
-        RETURNING plugin
-      ), outcome AS (
-        SELECT * FROM unnest(${outcomes.map((o) => o.id)}::int8[], ${outcomes.map((o) => o.token)}::int8[], ${outcomes.map((o) => o.kind)}::text[],
-                             ${outcomes.map((o) => (o.kind === 'retry' ? o.nextAt : 0))}::int8[], ${outcomes.map((o) => (o.kind === 'complete' ? null : o.error))}::text[])
-          AS o(id, token, kind, next_at, error)
-      ), held AS (
-        -- Outcomes apply only while this instance still holds the lease: a late outcome of a lease
-        -- that expired and was taken over cannot overwrite the new owner's state.
-        DELETE FROM gateway_leases l USING outcome o WHERE l.delivery_id = o.id AND l.token = o.token
-        RETURNING l.delivery_id
-      ), settled AS (
-        UPDATE gateway_deliveries d SET
-          status = CASE o.kind WHEN 'complete' THEN 'done' WHEN 'bury' THEN 'dead' ELSE 'pending' END,
-          attempts = d.attempts + 1,
-          next_at = CASE WHEN o.kind = 'retry' THEN o.next_at ELSE d.next_at END,
-          first_error = CASE WHEN o.kind = 'complete' THEN d.first_error ELSE COALESCE(d.first_error, o.error) END,
-          last_error = CASE WHEN o.kind = 'complete' THEN d.last_error ELSE o.error END,
-          updated_at = ${Date.now()}
-        FROM outcome o JOIN held ON held.delivery_id = o.id
-        WHERE d.id = o.id
-        RETURNING d.id
-      ), relaxed AS (
-        -- A batch of outcomes only is not worth an fsync: if the server loses it, those deliveries
-        -- are made again (at least once). A batch with events commits as the server is configured.
-        SELECT set_config('synchronous_commit', 'off', true) WHERE ${events.length === 0}
-      ), woken AS (
-        -- Other instances' lanes wake on new work; delivered when the statement commits.
-        SELECT pg_notify(${this.#channel}, ${`${this.#owner}|${plugins.join(',')}`}) WHERE EXISTS (SELECT 1 FROM queued)
-      )
-      SELECT (SELECT coalesce(array_agg(id), '{}') FROM stored) AS stored, (SELECT count(*) FROM settled) AS settled, (SELECT count(*) FROM woken) AS woken, (SELECT count(*) FROM relaxed) AS relaxed`) as unknown as [
-      { stored: string[] },
-    ]
-    const storedIds = new Set(row.stored)
-    for (const { index, event } of events) {
-      if (!storedIds.has(event.id)) {
-        results[index] = 'duplicate'
-        continue
-      }
-      for (const plugin of event.targets) touched.add(plugin)
-    }
-    return results
+    return this.#writer.enqueue({ kind: 'event', event })
   }
 
   claimDue(plugin: string, options: ClaimOptions): Promise<ClaimedDelivery[]> {
@@ -399,7 +206,7 @@ export class PgStore implements DeliveryStore {
    * releases it.
    */
   async #settle(id: number, outcome: Outcome): Promise<void> {
-    await this.#enqueue(outcome)
+    await this.#writer.enqueue(outcome)
     this.#unclaim(id, outcome.token)
   }
 
@@ -506,16 +313,13 @@ export class PgStore implements DeliveryStore {
     // leases expire; its deliveries are made again).
     const settled = (async () => {
       while (this.#pending.size > 0) await Promise.allSettled([...this.#pending])
-      while (this.#flushing || this.#flushScheduled || this.#queue.length > 0) {
-        if (this.#flushing) await this.#flushing
-        else await new Promise((resolve) => setImmediate(resolve))
-      }
+      await this.#writer.drain()
     })()
     let timer: ReturnType<typeof setTimeout> | undefined
     await Promise.race([settled, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))])
     clearTimeout(timer)
     this.#closed = true
-    for (const waiter of this.#queue.splice(0)) waiter.reject(new StoreUnavailableError('store is closed'))
+    this.#writer.close()
     clearInterval(this.#renewTimer)
     // Leases still held here belong to attempts that outlived the shutdown's drain: they are
     // not given back but left to expire, so no other instance starts them while they may run.
