@@ -184,6 +184,12 @@ function collectSecrets(config: GatewayConfig, instances: PluginInstanceSpec[]):
     const password = URL.canParse(config.store.url) ? new URL(config.store.url).password : ''
     if (password) secrets.push(decodeURIComponent(password), password)
   }
+  return [...secrets, ...instanceSecrets(instances)].filter((s) => s && s.length >= 4)
+}
+
+/** The secrets of enabled plugin instances: their secretOptions, and every header value. */
+export function instanceSecrets(instances: PluginInstanceSpec[]): string[] {
+  const secrets: string[] = []
   for (const instance of instances) {
     if (!instance.enabled || !isPlainObject(instance.options)) continue
     for (const key of instance.definition?.secretOptions ?? []) {
@@ -221,12 +227,22 @@ async function loadInstance(id: string, raw: PluginInstanceConfig, configDir: st
     problems.push(`plugins.${id}.use: cannot load ${found.file}: ${plain((error as Error).message)}`)
     return spec
   }
-  const schema: TSchema | undefined = spec.definition.options
+  return defineInstance(spec, spec.definition, raw.options, raw.concurrency, problems)
+}
+
+/**
+ * The part of loading an instance that only needs its definition: options defaulted and
+ * checked against the plugin's own schema, concurrency defaulted. The plugin test harness
+ * uses it too, so plugin tests check options exactly as a config load does.
+ */
+export function defineInstance(spec: PluginInstanceSpec, definition: PluginDefinition, rawOptions: unknown, concurrency: number | undefined, problems: string[]): PluginInstanceSpec {
+  spec.definition = definition
+  const schema: TSchema | undefined = definition.options
   if (schema) {
-    spec.options = normalise(schema, raw.options)
-    problems.push(...schemaErrors(schema, spec.options, `plugins.${id}.options`))
+    spec.options = normalise(schema, rawOptions)
+    problems.push(...schemaErrors(schema, spec.options, `plugins.${spec.id}.options`))
   }
-  spec.concurrency = raw.concurrency ?? spec.definition.defaultConcurrency ?? DEFAULT_CONCURRENCY
+  spec.concurrency = concurrency ?? definition.defaultConcurrency ?? DEFAULT_CONCURRENCY
   return spec
 }
 

@@ -1,14 +1,18 @@
 /**
- * Sets up a plugin definition the way the host does (options defaulted and checked),
- * for plugin unit tests that need no config file or server.
+ * Sets up a plugin definition through the real host, for plugin unit tests that need no config
+ * file or server: options are defaulted and checked as a config load does (defineInstance),
+ * secrets registered the same way (instanceSecrets), and setUpPlugins sets the instance up.
  */
 import { afterEach } from 'bun:test'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Value } from '@sinclair/typebox/value'
+import { defineInstance, instanceSecrets, type PluginInstanceSpec } from '../../src/config/load.ts'
+import { RetryConfig } from '../../src/config/schema.ts'
 import type { GatewayEvent, PluginDefinition, PluginInstance, TSchema } from '../../src/plugin.ts'
-import { createLogger, SecretRegistry, type Logger } from '../../src/log.ts'
+import { setUpPlugins } from '../../src/plugin-host/host.ts'
+import { createLogger, SecretRegistry } from '../../src/log.ts'
 
 export interface HarnessResult {
   instance: PluginInstance
@@ -23,27 +27,18 @@ export async function setupPlugin<S extends TSchema>(
   rawOptions: unknown,
   { id = 'test-instance', configDir }: { id?: string; configDir?: string } = {},
 ): Promise<HarnessResult> {
-  let options: unknown = rawOptions ?? {}
-  if (definition.options) {
-    options = Value.Default(definition.options, structuredClone(options))
-    const errors = [...Value.Errors(definition.options, options)]
-    if (errors.length) throw new Error(errors.map((e) => `${e.path}: ${e.message}`).join('\n'))
-  }
+  const problems: string[] = []
+  const spec: PluginInstanceSpec = { id, use: definition.name, enabled: true, options: rawOptions ?? {}, retry: Value.Create(RetryConfig), concurrency: 1 }
+  defineInstance(spec, definition as PluginDefinition, rawOptions ?? {}, undefined, problems)
+  if (problems.length) throw new Error(problems.join('\n'))
   const secrets = new SecretRegistry()
-  for (const key of definition.secretOptions ?? []) secrets.add((options as Record<string, unknown>)[key])
+  for (const secret of instanceSecrets([spec])) secrets.add(secret)
   const logLines: string[] = []
-  const logger: Logger = createLogger({ level: 'debug', secrets, write: (line) => logLines.push(line) }, { plugin: id })
-  const dataDir = mkdtempSync(join(tmpdir(), 'plugin-data-'))
+  const logger = createLogger({ level: 'debug', secrets, write: (line) => logLines.push(line) })
+  const parent = mkdtempSync(join(tmpdir(), 'plugin-data-'))
   const abort = new AbortController()
-  const instance = await definition.setup({
-    id,
-    options: options as never,
-    logger,
-    dataDir,
-    configDir: configDir ?? dataDir,
-    signal: abort.signal,
-  })
-  return { instance, logLines, dataDir, abort }
+  const [running] = await setUpPlugins([spec], { logger, configDir: configDir ?? parent, dataDir: parent, signal: abort.signal })
+  return { instance: running!.instance, logLines, dataDir: join(parent, id), abort }
 }
 
 let counter = 0
