@@ -93,6 +93,9 @@ describeStore(kind)(`dispatcher outcomes [${kind}]`, () => {
     gw = await makeGateway(yaml)
     for (let i = 0; i < 10; i++) await gw.post(tencentQuery(), JSON.stringify({ CallbackCommand: 'Live.CallbackAfterDestroyRoom', RoomId: `r${i}`, EventType: 'DestroyByUser', EventTime: i }))
     await until(() => deliveredTo('good').length === 10, 3000, 'all ten to the good instance')
+    expect(new Set(deliveredTo('good').map((event) => event.payload.RoomId)).size).toBe(10)
+    // The failing instance fails every attempt (failTimes 99): it delivered nothing meanwhile.
+    expect(deliveredTo('bad')).toEqual([])
   })
 })
 

@@ -56,7 +56,6 @@ describeStore(kind)(`isolation [${kind}]`, () => {
     await new Promise((r) => setTimeout(r, 300))
     expect(hanging.requests.length).toBe(4)
     expect(new Set(fast.requests.map((r) => r.json().payload.RoomId)).size).toBe(N)
-    expect(elapsed).toBeLessThan(30_000)
     latencies.sort((a, b) => a - b)
     console.log(`isolation: ${N} acks with one sink hung, p50 ${latencies[N / 2]!.toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms; fast sink had all ${N} after ${elapsed.toFixed(0)} ms`)
   })
