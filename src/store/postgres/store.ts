@@ -20,13 +20,17 @@
  * - **Prompt wake-ups.** Each commit that adds work sends NOTIFY; every instance LISTENs and
  *   pumps the lanes named in it. The dispatcher's heartbeat catches anything missed.
  * - **Migrations** are versioned and run under an advisory lock, so instances may start together.
+ *
+ * This file wires the parts and holds the reads and dead-letter commands: the writer is
+ * commit.ts, claims and leases are leases.ts, the schema is migrations/ run by migrate.ts.
  */
 import { redactUrl } from '../redact-url.ts'
 import { GatewayError } from '../../errors.ts'
-import { claimedFromRow, deadLetterFromRow, queueStatsFromRow } from '../rows.ts'
+import { deadLetterFromRow, queueStatsFromRow } from '../rows.ts'
 import type { AppendResult, ClaimedDelivery, ClaimOptions, DeadLetter, DeliveryStatus, DeliveryStore, NewEvent, QueueStats } from '../store.ts'
 import { CommitWriter, type Outcome } from './commit.ts'
 import { connect, type Sql } from './connect.ts'
+import { Leases } from './leases.ts'
 import { migrate } from './migrate.ts'
 
 export interface PgStoreOptions {
@@ -46,18 +50,13 @@ export interface PgStoreOptions {
   warn?: (message: string, fields: Record<string, unknown>) => void
 }
 
-
 const MAX_ERROR_TEXT = 2000
 /** How long close() waits for claims and writes under way. */
 const CLOSE_WAIT_MS = 5000
-/** Rows per claim at most, whatever the caller asks. */
-const MAX_CLAIM = 256
-
 
 function clip(text: string): string {
   return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}…` : text
 }
-
 
 async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))
@@ -73,24 +72,16 @@ export class PgStore implements DeliveryStore {
   #owner = crypto.randomUUID()
   #channel: string
   #dedupWindowMs: number
-  #warn: NonNullable<PgStoreOptions['warn']>
-  #leaseMs: number
   #writer: CommitWriter
+  #leases: Leases
   #closed = false
   #listeners: Array<(plugins: Set<string>) => void> = []
   #releaseListeners: Array<(plugin: string) => void> = []
-  /** Delivery id → its claim (plugin and lease token), for every lease this instance holds (renewed on a timer). */
-  #claimed = new Map<number, { plugin: string; token: string; lost?: boolean }>()
-  /** Claims and releases under way: close() waits for them. */
-  #pending = new Set<Promise<unknown>>()
-  #renewTimer: ReturnType<typeof setInterval> | undefined
 
   private constructor(sql: Sql, options: PgStoreOptions, channel: string) {
     this.#sql = sql
     this.#channel = channel
     this.#dedupWindowMs = options.dedupWindowMs ?? 0
-    this.#leaseMs = options.leaseMs ?? 30_000
-    this.#warn = options.warn ?? (() => {})
     this.#writer = new CommitWriter({
       sql,
       owner: this.#owner,
@@ -99,6 +90,15 @@ export class PgStore implements DeliveryStore {
       commitTimeoutMs: options.commitTimeoutMs ?? 1500,
       onCommitted: (plugins) => {
         for (const listener of this.#listeners) listener(plugins)
+      },
+    })
+    this.#leases = new Leases({
+      sql,
+      owner: this.#owner,
+      leaseMs: options.leaseMs ?? 30_000,
+      warn: options.warn ?? (() => {}),
+      onReleased: (plugin) => {
+        for (const listener of this.#releaseListeners) listener(plugin)
       },
     })
   }
@@ -119,8 +119,7 @@ export class PgStore implements DeliveryStore {
       if (error instanceof GatewayError) throw error
       throw new GatewayError(`cannot open the PostgreSQL store at ${redactUrl(options.url)}: ${(error as Error).message}`, 'STORE_OPEN', 1, { cause: error })
     }
-    store.#renewTimer = setInterval(() => void store.#renewLeases(), Math.max(250, Math.floor(store.#leaseMs / 3)))
-    ;(store.#renewTimer as { unref?: () => void }).unref?.()
+    store.#leases.startRenewing()
     return store
   }
 
@@ -146,51 +145,7 @@ export class PgStore implements DeliveryStore {
   }
 
   claimDue(plugin: string, options: ClaimOptions): Promise<ClaimedDelivery[]> {
-    return this.#track(this.#claim(plugin, options))
-  }
-
-  #track<T>(work: Promise<T>): Promise<T> {
-    this.#pending.add(work)
-    const done = () => this.#pending.delete(work)
-    work.then(done, done)
-    return work
-  }
-
-  /** The token of this instance's claim on `id`; 0 (matches nothing) when it holds none. */
-  #tokenOf(id: number): string {
-    return this.#claimed.get(id)?.token ?? '0'
-  }
-
-  async #claim(plugin: string, { now, limit, ordered, concurrency }: ClaimOptions): Promise<ClaimedDelivery[]> {
-    if (this.#closed || limit <= 0) return []
-    const rows = (await this.#sql`
-      SELECT * FROM gateway_claim(${plugin}, ${this.#owner}, ${now}, ${Math.min(limit, MAX_CLAIM)}, ${ordered ? 1 : (concurrency ?? null)}, ${ordered === true}, ${this.#leaseMs}, ${[...this.#claimed.keys()]}::int8[])`) as unknown as Record<string, unknown>[]
-    const claimed = rows.map(claimedFromRow)
-    rows.forEach((row, i) => this.#claimed.set(claimed[i]!.id, { plugin, token: String(row.token) }))
-    return claimed
-  }
-
-  /**
-   * Keeps this instance's leases alive while their attempts run. A claim whose lease is gone
-   * (renewals failed for longer than the lease, and another instance took the delivery over) is
-   * dropped: its outcome will not count, and the delivery may run twice (at least once holds).
-   */
-  async #renewLeases(): Promise<void> {
-    if (this.#closed || this.#claimed.size === 0) return
-    // A lost claim stays in #claimed (this instance never claims what it still runs) but is
-    // neither renewed nor reported again.
-    const held = [...this.#claimed].filter(([, claim]) => !claim.lost)
-    if (held.length === 0) return
-    try {
-      const kept = new Set(
-        ((await this.#sql`SELECT gateway_renew AS token FROM gateway_renew(${held.map(([, c]) => c.token)}::int8[], ${this.#leaseMs})`) as unknown as Array<{ token: string }>).map((r) => String(r.token)),
-      )
-      const lost = held.filter(([id, claim]) => !kept.has(claim.token) && this.#claimed.get(id) === claim).map(([id]) => id)
-      for (const id of lost) this.#claimed.get(id)!.lost = true
-      if (lost.length > 0) this.#warn('delivery leases lost (renewals failed for longer than store.leaseSeconds); those deliveries may run twice', { deliveryIds: lost })
-    } catch {
-      // The next renewal tries again.
-    }
+    return this.#leases.claim(plugin, options)
   }
 
   async nextDueAt(plugin: string, after: number): Promise<number | undefined> {
@@ -207,43 +162,24 @@ export class PgStore implements DeliveryStore {
    */
   async #settle(id: number, outcome: Outcome): Promise<void> {
     await this.#writer.enqueue(outcome)
-    this.#unclaim(id, outcome.token)
+    this.#leases.unclaim(id, outcome.token)
   }
-
-  /** Forgets claim `token` on `id` (never a newer claim of the same delivery) and wakes its queue. */
-  #unclaim(id: number, token: string): void {
-    const claim = this.#claimed.get(id)
-    if (claim === undefined || claim.token !== token) return
-    this.#claimed.delete(id)
-    for (const listener of this.#releaseListeners) listener(claim.plugin)
-  }
-
 
   complete(id: number): Promise<void> {
-    return this.#settle(id, { kind: 'complete', id, token: this.#tokenOf(id) })
+    return this.#settle(id, { kind: 'complete', id, token: this.#leases.tokenOf(id) })
   }
 
   retry(id: number, nextAt: number, error: string): Promise<void> {
-    return this.#settle(id, { kind: 'retry', id, token: this.#tokenOf(id), nextAt, error: clip(error) })
+    return this.#settle(id, { kind: 'retry', id, token: this.#leases.tokenOf(id), nextAt, error: clip(error) })
   }
 
   bury(id: number, error: string): Promise<void> {
-    return this.#settle(id, { kind: 'bury', id, token: this.#tokenOf(id), error: clip(error) })
+    return this.#settle(id, { kind: 'bury', id, token: this.#leases.tokenOf(id), error: clip(error) })
   }
 
   /** Never rejects: if the database is unreachable the lease simply expires. */
   release(id: number): Promise<void> {
-    const token = this.#tokenOf(id)
-    const work = (async () => {
-      try {
-        if (!this.#closed) await this.#sql`DELETE FROM gateway_leases WHERE delivery_id = ${id} AND token = ${token}`
-      } catch {
-        // Expires after leaseSeconds instead.
-      } finally {
-        this.#unclaim(id, token)
-      }
-    })()
-    return this.#track(work)
+    return this.#leases.release(id)
   }
 
   async listDead(plugin?: string): Promise<DeadLetter[]> {
@@ -312,7 +248,7 @@ export class PgStore implements DeliveryStore {
     // not answer cannot hold the shutdown: after CLOSE_WAIT_MS what is left is dropped (its
     // leases expire; its deliveries are made again).
     const settled = (async () => {
-      while (this.#pending.size > 0) await Promise.allSettled([...this.#pending])
+      await this.#leases.drain()
       await this.#writer.drain()
     })()
     let timer: ReturnType<typeof setTimeout> | undefined
@@ -320,7 +256,7 @@ export class PgStore implements DeliveryStore {
     clearTimeout(timer)
     this.#closed = true
     this.#writer.close()
-    clearInterval(this.#renewTimer)
+    this.#leases.close()
     // Leases still held here belong to attempts that outlived the shutdown's drain: they are
     // not given back but left to expire, so no other instance starts them while they may run.
     // end() closes the LISTEN connection too (an UNLISTEN first would wait on a silent server).
