@@ -180,7 +180,7 @@ export class CommitWriter {
     const keyed = e.filter((x) => this.#dedupWindowMs > 0 && x.dedupKey !== undefined)
     const targets = e.flatMap((x) => x.targets.map((plugin) => ({ id: x.id, plugin, at: x.receivedAt })))
     const plugins = [...new Set(targets.map((t) => t.plugin))]
-    const [row] = (await this.#sql`
+    const [row] = await this.#sql<[{ stored: string[] }]>`
       WITH fresh AS (
         -- The unique key decides: a row comes back only for a key that is new, or whose earlier
         -- holder left the window (then the key is taken over).
@@ -233,9 +233,7 @@ export class CommitWriter {
         -- Other instances' lanes wake on new work; delivered when the statement commits.
         SELECT pg_notify(${this.#channel}, ${`${this.#owner}|${plugins.join(',')}`}) WHERE EXISTS (SELECT 1 FROM queued)
       )
-      SELECT (SELECT coalesce(array_agg(id), '{}') FROM stored) AS stored, (SELECT count(*) FROM settled) AS settled, (SELECT count(*) FROM woken) AS woken, (SELECT count(*) FROM relaxed) AS relaxed`) as unknown as [
-      { stored: string[] },
-    ]
+      SELECT (SELECT coalesce(array_agg(id), '{}') FROM stored) AS stored, (SELECT count(*) FROM settled) AS settled, (SELECT count(*) FROM woken) AS woken, (SELECT count(*) FROM relaxed) AS relaxed`
     const storedIds = new Set(row.stored)
     for (const { index, event } of events) {
       if (!storedIds.has(event.id)) {

@@ -1,7 +1,7 @@
 /** The connection pool that every part of the PostgreSQL store shares. */
 import postgres from 'postgres'
 
-export type Sql = postgres.Sql<Record<string, never>>
+export type Sql = postgres.Sql
 
 export function connect(url: string, maxConnections: number): Sql {
   return postgres(url, {
@@ -10,5 +10,5 @@ export function connect(url: string, maxConnections: number): Sql {
     connect_timeout: 10,
     // Errors must not echo the URL (it may hold a password): postgres.js never does.
     connection: { application_name: 'tencent-callback-gateway' },
-  }) as unknown as Sql
+  })
 }

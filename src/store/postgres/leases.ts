@@ -68,8 +68,8 @@ export class Leases {
 
   async #take(plugin: string, { now, limit, ordered, concurrency }: ClaimOptions): Promise<ClaimedDelivery[]> {
     if (this.#closed || limit <= 0) return []
-    const rows = (await this.#sql`
-      SELECT * FROM gateway_claim(${plugin}, ${this.#owner}, ${now}, ${Math.min(limit, MAX_CLAIM)}, ${ordered ? 1 : (concurrency ?? null)}, ${ordered === true}, ${this.#leaseMs}, ${[...this.#claimed.keys()]}::int8[])`) as unknown as Record<string, unknown>[]
+    const rows = await this.#sql<Record<string, unknown>[]>`
+      SELECT * FROM gateway_claim(${plugin}, ${this.#owner}, ${now}, ${Math.min(limit, MAX_CLAIM)}, ${ordered ? 1 : (concurrency ?? null)}, ${ordered === true}, ${this.#leaseMs}, ${[...this.#claimed.keys()]}::int8[])`
     const claimed = rows.map(claimedFromRow)
     rows.forEach((row, i) => this.#claimed.set(claimed[i]!.id, { plugin, token: String(row.token) }))
     return claimed
@@ -88,7 +88,7 @@ export class Leases {
     if (held.length === 0) return
     try {
       const kept = new Set(
-        ((await this.#sql`SELECT gateway_renew AS token FROM gateway_renew(${held.map(([, c]) => c.token)}::int8[], ${this.#leaseMs})`) as unknown as Array<{ token: string }>).map((r) => String(r.token)),
+        (await this.#sql<Array<{ token: string }>>`SELECT gateway_renew AS token FROM gateway_renew(${held.map(([, c]) => c.token)}::int8[], ${this.#leaseMs})`).map((r) => String(r.token)),
       )
       const lost = held.filter(([id, claim]) => !kept.has(claim.token) && this.#claimed.get(id) === claim).map(([id]) => id)
       for (const id of lost) this.#claimed.get(id)!.lost = true

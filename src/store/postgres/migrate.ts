@@ -19,17 +19,17 @@ export async function migrate(sql: Sql): Promise<string> {
   return sql.begin(async (tx) => {
     // One migrator per database at a time; the others wait here, then find nothing to do.
     await tx`SELECT pg_advisory_xact_lock(hashtext('tencent-callback-gateway:migrate'))`
-    let [{ schema }] = (await tx`SELECT current_schema() AS schema`) as unknown as [{ schema: string | null }]
+    let [{ schema }] = await tx<[{ schema: string | null }]>`SELECT current_schema() AS schema`
     if (!schema) {
       // search_path names a schema that does not exist yet: create the first one it names.
-      const [{ search_path: path }] = (await tx`SHOW search_path`) as unknown as [{ search_path: string }]
+      const [{ search_path: path }] = await tx<[{ search_path: string }]>`SHOW search_path`
       const first = path.split(',')[0]!.trim().replace(/^"(.*)"$/, '$1')
       if (!first || first === '$user') throw new GatewayError('PostgreSQL search_path names no schema the store can use', 'STORE_OPEN', 1)
       await tx`CREATE SCHEMA IF NOT EXISTS ${tx(first)}`
-      ;[{ schema }] = (await tx`SELECT current_schema() AS schema`) as unknown as [{ schema: string }]
+      ;[{ schema }] = await tx<[{ schema: string }]>`SELECT current_schema() AS schema`
     }
     await tx`CREATE TABLE IF NOT EXISTS gateway_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`
-    const done = new Set(((await tx`SELECT version FROM gateway_migrations`) as unknown as Array<{ version: number }>).map((r) => r.version))
+    const done = new Set((await tx<Array<{ version: number }>>`SELECT version FROM gateway_migrations`).map((r) => r.version))
     const newest = Math.max(0, ...done)
     if (newest > latest) {
       throw new GatewayError(`PostgreSQL schema "${schema}" holds store migration ${newest}; this version knows up to ${latest}. Run the newer version, or use another schema.`, 'STORE_SCHEMA', 1)

@@ -150,8 +150,8 @@ export class PgStore implements DeliveryStore {
 
   async nextDueAt(plugin: string, after: number): Promise<number | undefined> {
     if (this.#closed) return undefined
-    const [row] = (await this.#sql`
-      SELECT MIN(next_at) AS at FROM gateway_deliveries WHERE plugin = ${plugin} AND status = 'pending' AND next_at > ${after}`) as unknown as Array<{ at: string | null }>
+    const [row] = await this.#sql<Array<{ at: string | null }>>`
+      SELECT MIN(next_at) AS at FROM gateway_deliveries WHERE plugin = ${plugin} AND status = 'pending' AND next_at > ${after}`
     return row?.at == null ? undefined : Number(row.at)
   }
 
@@ -183,20 +183,20 @@ export class PgStore implements DeliveryStore {
   }
 
   async listDead(plugin?: string): Promise<DeadLetter[]> {
-    const rows = (await this.#sql`
+    const rows = await this.#sql<Record<string, unknown>[]>`
       SELECT d.id, d.plugin, e.id AS event_id, d.attempts, d.first_error, d.last_error, d.updated_at, e.command, e.received_at
       FROM gateway_deliveries d JOIN gateway_events e ON e.seq = d.event_seq
-      WHERE d.status = 'dead' AND (${plugin ?? null}::text IS NULL OR d.plugin = ${plugin ?? null}) ORDER BY d.id`) as unknown as Record<string, unknown>[]
+      WHERE d.status = 'dead' AND (${plugin ?? null}::text IS NULL OR d.plugin = ${plugin ?? null}) ORDER BY d.id`
     return rows.map(deadLetterFromRow)
   }
 
   async replayDead(selector: { id?: number; plugin?: string }): Promise<number> {
     const now = Date.now()
-    const rows = (await this.#sql`
+    const rows = await this.#sql<Array<{ plugin: string }>>`
       UPDATE gateway_deliveries SET status = 'pending', attempts = 0, next_at = ${now}, updated_at = ${now}
       WHERE status = 'dead' AND (${selector.id ?? null}::int8 IS NULL OR id = ${selector.id ?? null})
         AND (${selector.plugin ?? null}::text IS NULL OR plugin = ${selector.plugin ?? null})
-      RETURNING plugin`) as unknown as Array<{ plugin: string }>
+      RETURNING plugin`
     // Every instance's lanes wake at once, not on their heartbeat.
     if (rows.length > 0) await this.#sql`SELECT pg_notify(${this.#channel}, ${`cli|${[...new Set(rows.map((r) => r.plugin))].join(',')}`})`
     return rows.length
@@ -211,12 +211,12 @@ export class PgStore implements DeliveryStore {
   }
 
   async findDelivery(id: number): Promise<{ plugin: string; status: DeliveryStatus } | undefined> {
-    const [row] = (await this.#sql`SELECT plugin, status FROM gateway_deliveries WHERE id = ${id}`) as unknown as Array<{ plugin: string; status: DeliveryStatus }>
+    const [row] = await this.#sql<Array<{ plugin: string; status: DeliveryStatus }>>`SELECT plugin, status FROM gateway_deliveries WHERE id = ${id}`
     return row ? { plugin: row.plugin, status: row.status } : undefined
   }
 
   async stats(): Promise<QueueStats[]> {
-    const rows = (await this.#sql`
+    const rows = await this.#sql<Record<string, unknown>[]>`
       WITH queues AS (
         SELECT d.plugin,
           count(*) FILTER (WHERE d.status = 'pending') AS pending,
@@ -227,7 +227,7 @@ export class PgStore implements DeliveryStore {
       ), live AS (
         SELECT plugin, count(*) AS leased FROM gateway_leases WHERE lease_until >= gateway_now() GROUP BY plugin
       )
-      SELECT q.*, coalesce(l.leased, 0) AS leased FROM queues q LEFT JOIN live l ON l.plugin = q.plugin ORDER BY q.plugin`) as unknown as Record<string, unknown>[]
+      SELECT q.*, coalesce(l.leased, 0) AS leased FROM queues q LEFT JOIN live l ON l.plugin = q.plugin ORDER BY q.plugin`
     return rows.map(queueStatsFromRow)
   }
 
