@@ -1,6 +1,6 @@
 /**
  * The PostgreSQL store's schema: versioned migrations, run under an advisory lock so instances
- * may start together. Migration N is the SQL file ./migrations/00N.sql, read when it is applied.
+ * may start together. Each is an SQL file, ./migrations/001.sql, 002.sql, …, read when it is applied.
  */
 import { readFileSync } from 'node:fs'
 import { GatewayError } from '../../errors.ts'
