@@ -3,7 +3,8 @@
  * retire, and which changed settings only a restart applies; and what changed, in words for
  * the log. Pure: no I/O.
  */
-import type { LoadedConfig, PluginInstanceSpec } from '../config/load.ts'
+import type { PluginInstanceSpec } from '../config/instances.ts'
+import type { LoadedConfig } from '../config/load.ts'
 
 export interface ReloadPlan {
   /** Running instances that stay as they are. */

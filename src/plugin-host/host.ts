@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { PluginInstanceSpec } from '../config/load.ts'
+import type { PluginInstanceSpec } from '../config/instances.ts'
 import { PluginError } from '../errors.ts'
 import type { Logger } from '../log.ts'
 import type { PluginInstance } from '../plugin.ts'

@@ -1,6 +1,6 @@
 /** The plugin host: setup in order under a timeout, failures close what was set up, reverse close. */
 import { describe, expect, it } from 'bun:test'
-import type { PluginInstanceSpec } from '../../src/config/load.ts'
+import type { PluginInstanceSpec } from '../../src/config/instances.ts'
 import { silentLogger } from '../../src/log.ts'
 import { definePlugin } from '../../src/plugin.ts'
 import { closePlugins, setUpPlugins } from '../../src/plugin-host/host.ts'

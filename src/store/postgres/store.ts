@@ -27,7 +27,7 @@
 import { redactUrl } from '../redact-url.ts'
 import { GatewayError } from '../../errors.ts'
 import { deadLetterFromRow, queueStatsFromRow } from '../rows.ts'
-import type { AppendResult, ClaimedDelivery, ClaimOptions, DeadLetter, DeliveryStatus, DeliveryStore, NewEvent, QueueStats } from '../store.ts'
+import type { AppendResult, ClaimedDelivery, ClaimOptions, DeadLetter, DeadLetterSelector, DeliveryStatus, DeliveryStore, NewEvent, QueueStats } from '../store.ts'
 import { CommitWriter, type Outcome } from './commit.ts'
 import { connect, type Sql } from './connect.ts'
 import { Leases } from './leases.ts'
@@ -190,7 +190,7 @@ export class PgStore implements DeliveryStore {
     return rows.map(deadLetterFromRow)
   }
 
-  async replayDead(selector: { id?: number; plugin?: string }): Promise<number> {
+  async replayDead(selector: DeadLetterSelector): Promise<number> {
     const now = Date.now()
     const rows = await this.#sql<Array<{ plugin: string }>>`
       UPDATE gateway_deliveries SET status = 'pending', attempts = 0, next_at = ${now}, updated_at = ${now}
@@ -202,7 +202,7 @@ export class PgStore implements DeliveryStore {
     return rows.length
   }
 
-  async purgeDead(selector: { id?: number; plugin?: string }): Promise<number> {
+  async purgeDead(selector: DeadLetterSelector): Promise<number> {
     const rows = await this.#sql`
       DELETE FROM gateway_deliveries
       WHERE status = 'dead' AND (${selector.id ?? null}::int8 IS NULL OR id = ${selector.id ?? null})
