@@ -53,4 +53,13 @@ console.log(`| peak RSS (VmHWM) during load and backlog | ${after.peakMb.toFixed
 console.log(`| RSS 5 s after the load | ${after.rssMb.toFixed(1)} |`)
 console.log(`| growth at peak | ${(after.peakMb - idle.rssMb).toFixed(1)} |`)
 console.log(`\npending deliveries on disk: ${pending}`)
-console.log(JSON.stringify({ backlog: BACKLOG, acknowledged: result.total - result.non2xx, pending, idleRssMb: idle.rssMb, peakRssMb: after.peakMb, afterRssMb: after.rssMb }))
+console.log(
+  JSON.stringify({
+    backlog: BACKLOG,
+    acknowledged: result.total - result.non2xx,
+    pending,
+    idleRssMb: idle.rssMb,
+    peakRssMb: after.peakMb,
+    afterRssMb: after.rssMb,
+  }),
+)

@@ -48,5 +48,7 @@ const used = {
 }
 await stop(gateway.child)
 await stop(receiver.child)
-console.log(`req/s ${Math.round(result.rps)}  cores used: gateway ${used.gateway.toFixed(2)}, receiver ${used.receiver.toFixed(2)}, autocannon ${used.load.toFixed(2)}`)
+console.log(
+  `req/s ${Math.round(result.rps)}  cores used: gateway ${used.gateway.toFixed(2)}, receiver ${used.receiver.toFixed(2)}, autocannon ${used.load.toFixed(2)}`,
+)
 console.log(JSON.stringify({ ...result, cores: used }))

@@ -19,7 +19,10 @@ const CONCURRENCY = 64
 const OK = '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}'
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-micro-'))
-writeFileSync(join(dir, 'config.yaml'), `tencent: { sdkAppId: 1400000000, token: ${TOKEN} }\nstore: { path: ./data/gateway.db, sync: ${process.env.MICRO_SYNC ?? 'full'} }\n`)
+writeFileSync(
+  join(dir, 'config.yaml'),
+  `tencent: { sdkAppId: 1400000000, token: ${TOKEN} }\nstore: { path: ./data/gateway.db, sync: ${process.env.MICRO_SYNC ?? 'full'} }\n`,
+)
 const gateway = await buildGateway(await loadConfig({ path: join(dir, 'config.yaml'), env: {} }), { write: () => {} })
 const bare = new Elysia().post(
   '/callback',

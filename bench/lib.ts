@@ -9,7 +9,8 @@ export const REPO = fileURLToPath(new URL('..', import.meta.url))
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64)
 export const TOKEN = 'bench-token'
-export const BODY = '{"CallbackCommand":"Live.CallbackAfterDestroyRoom","Operator_Account":"admin","RoomId":"room-[<id>]","EventType":"DestroyByUser","EventTime":1703589922780}'
+export const BODY =
+  '{"CallbackCommand":"Live.CallbackAfterDestroyRoom","Operator_Account":"admin","RoomId":"room-[<id>]","EventType":"DestroyByUser","EventTime":1703589922780}'
 
 export type Child = ReturnType<typeof Bun.spawn>
 
@@ -61,7 +62,13 @@ export interface Load {
 export async function load(port: number, options: { amount?: number; connections?: number; idPrefix?: string } = {}): Promise<Load> {
   // idPrefix keeps RoomIds distinct between loaders that run at the same time (dedup would merge them).
   const body = options.idPrefix ? BODY.replace('room-[<id>]', `room-${options.idPrefix}-[<id>]`) : BODY
-  const args = JSON.stringify({ url: `http://127.0.0.1:${port}/callback?${signedQuery()}`, body, seconds: SECONDS, connections: options.connections ?? CONNECTIONS, amount: options.amount })
+  const args = JSON.stringify({
+    url: `http://127.0.0.1:${port}/callback?${signedQuery()}`,
+    body,
+    seconds: SECONDS,
+    connections: options.connections ?? CONNECTIONS,
+    amount: options.amount,
+  })
   const child = Bun.spawn(['node', join(REPO, 'bench/load.cjs'), args], { cwd: REPO, stdout: 'pipe', stderr: 'inherit' })
   const out = await new Response(child.stdout).text()
   if ((await child.exited) !== 0) throw new Error('load generator failed')
@@ -72,7 +79,6 @@ export async function stop(child: Child, signal: NodeJS.Signals = 'SIGTERM'): Pr
   child.kill(signal)
   await child.exited
 }
-
 
 /** Writes a gateway config (listening on 127.0.0.1, any port, signed, SQLite with sync full unless `store` says otherwise) to a temp folder; returns its path. */
 export function writeGatewayConfig(pluginsAndRoutes: string, store = 'store: { path: ./data/gateway.db, sync: full }'): string {
@@ -90,9 +96,12 @@ ${pluginsAndRoutes}`,
 
 /** The S1 setup: file-logger and http-sync (to the receiver on `receiverPort`), both routed unless `routes` says otherwise. */
 export function s1Config(receiverPort: number, routes = '[{ match: Live.CallbackAfterDestroyRoom, to: [audit-log, crm] }]', store?: string): string {
-  return writeGatewayConfig(`plugins:
+  return writeGatewayConfig(
+    `plugins:
   audit-log: { use: file-logger, options: { path: ./logs/callbacks.jsonl } }
   crm: { use: http-sync, options: { url: "http://127.0.0.1:${receiverPort}/sync", timeoutMs: 30000 } }
 routes: ${routes}
-`, store)
+`,
+    store,
+  )
 }

@@ -3,7 +3,15 @@
 const autocannon = require('autocannon')
 const { url, body, seconds, connections, amount } = JSON.parse(process.argv[2])
 autocannon(
-  { url, method: 'POST', body, idReplacement: true, connections, ...(amount ? { amount } : { duration: seconds }), headers: { 'content-type': 'application/json' } },
+  {
+    url,
+    method: 'POST',
+    body,
+    idReplacement: true,
+    connections,
+    ...(amount ? { amount } : { duration: seconds }),
+    headers: { 'content-type': 'application/json' },
+  },
   (error, result) => {
     if (error) {
       console.error(error)

@@ -37,7 +37,8 @@ async function side(instances: number, store: string): Promise<ScaleOutSide> {
   const receiver = await spawnWithPort([process.execPath, 'bench/receiver.ts'], /"port":(\d+)/)
   const gateways: Array<{ child: Child; port: number }> = []
   try {
-    for (let i = 0; i < instances; i++) gateways.push(await spawnWithPort([process.execPath, 'src/main.ts', '--config', s1Config(receiver.port, undefined, store)], LISTENING))
+    for (let i = 0; i < instances; i++)
+      gateways.push(await spawnWithPort([process.execPath, 'src/main.ts', '--config', s1Config(receiver.port, undefined, store)], LISTENING))
     const per = Math.max(1, Math.round(CONNECTIONS / LOADERS))
     const loads: Load[] = await Promise.all(
       Array.from({ length: LOADERS }, (_, i) => load(gateways[i % gateways.length]!.port, { connections: per, idPrefix: `l${i}` })),

@@ -44,7 +44,11 @@ options:
 /** The name and version of package.json, and the runtime: what a bug report needs. */
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; version: string }
-  const runtime = process.versions.deno ? `deno ${process.versions.deno}` : process.versions.bun ? `bun ${process.versions.bun}` : `node ${process.versions.node}`
+  const runtime = process.versions.deno
+    ? `deno ${process.versions.deno}`
+    : process.versions.bun
+      ? `bun ${process.versions.bun}`
+      : `node ${process.versions.node}`
   return `${pkg.name} ${pkg.version} (${runtime})`
 }
 

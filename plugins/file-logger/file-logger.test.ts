@@ -122,11 +122,7 @@ describe('file-logger', () => {
 
     await instance.deliver(sampleEvent())
 
-    expect((await readdir(dir)).sort()).toEqual([
-      'callbacks.jsonl',
-      'callbacks.jsonl.2020-01-03',
-      'callbacks.jsonl.2020-01-04',
-    ])
+    expect((await readdir(dir)).sort()).toEqual(['callbacks.jsonl', 'callbacks.jsonl.2020-01-03', 'callbacks.jsonl.2020-01-04'])
   })
 
   it('does not rotate daily while the file holds lines of today', async () => {

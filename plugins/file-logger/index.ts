@@ -76,9 +76,7 @@ function serializeEvent(event: GatewayEvent): string {
 function createBatchWriter(file: LogFile, options: FileLoggerOptions, logger: Logger) {
   async function rotate(): Promise<void> {
     const date = file.contentDate ?? utcDate(Date.now())
-    const target = await file.rotate((path) =>
-      options.rotate === 'daily' ? rotateDaily(path, date, options.maxFiles) : rotateBySize(path, options.maxFiles),
-    )
+    const target = await file.rotate((path) => (options.rotate === 'daily' ? rotateDaily(path, date, options.maxFiles) : rotateBySize(path, options.maxFiles)))
     logger.info('rotated log file', { to: target })
   }
 

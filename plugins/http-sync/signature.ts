@@ -19,9 +19,7 @@ function toHex(bytes: ArrayBuffer): string {
 
 /** Returns a signer bound to `secret`; the key is imported once, not per delivery. */
 export async function createSigner(secret: string): Promise<(body: Uint8Array<ArrayBuffer>) => Promise<string>> {
-  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-  ])
+  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
   return async function signBody(body: Uint8Array<ArrayBuffer>): Promise<string> {
     return `sha256=${toHex(await crypto.subtle.sign('HMAC', key, body))}`
   }

@@ -75,14 +75,11 @@ describe('slack-notifier messages', () => {
 
   it('fills template placeholders from the payload, dotted paths and event fields', async () => {
     const event = sampleEvent({ payload: { RoomId: 'r1', RoomInfo: { RoomName: 'Friday show' } } })
-    const template =
-      '{{RoomId}}|{{ RoomInfo.RoomName }}|{{event.id}}|{{event.command}}|{{event.receivedAt}}|{{event.sdkAppId}}|{{Nope.Missing}}|end'
+    const template = '{{RoomId}}|{{ RoomInfo.RoomName }}|{{event.id}}|{{event.command}}|{{event.receivedAt}}|{{event.sdkAppId}}|{{Nope.Missing}}|end'
 
     const text = await postedText(event, { template })
 
-    expect(text).toBe(
-      `r1|Friday show|${event.id}|Live.CallbackAfterDestroyRoom|2026-11-26T10:00:00.000Z|1400000000||end`,
-    )
+    expect(text).toBe(`r1|Friday show|${event.id}|Live.CallbackAfterDestroyRoom|2026-11-26T10:00:00.000Z|1400000000||end`)
   })
 
   it('escapes payload values so they cannot mention @channel', async () => {

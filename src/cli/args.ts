@@ -81,7 +81,10 @@ export function usage(spec: CommandSpec): string {
   lines.push('', spec.summary)
   if (spec.args?.length) lines.push('', 'arguments:', ...table(spec.args.map((arg) => [arg.name, arg.help])))
   const options = Object.entries({ ...spec.options, help: HELP_OPTION })
-  const rows = options.map(([name, option]): [string, string] => [optionLabel(name, option), option.default ? `${option.help} (default: ${option.default})` : option.help])
+  const rows = options.map(([name, option]): [string, string] => [
+    optionLabel(name, option),
+    option.default ? `${option.help} (default: ${option.default})` : option.help,
+  ])
   lines.push('', 'options:', ...table(rows))
   if (spec.notes?.length) lines.push('', ...spec.notes)
   return lines.join('\n')
@@ -167,7 +170,9 @@ export function parse<T extends OptionSpecs>(args: string[], spec: CommandSpec<T
 
 /** The index of the first positional (a nested command such as `dlq list`), skipping option values; -1 if none. */
 export function firstPositional(args: string[], options: OptionSpecs): number {
-  const takesValue = new Set(Object.entries(options).flatMap(([name, option]) => (option.type === 'string' ? [`--${name}`, ...(option.short ? [`-${option.short}`] : [])] : [])))
+  const takesValue = new Set(
+    Object.entries(options).flatMap(([name, option]) => (option.type === 'string' ? [`--${name}`, ...(option.short ? [`-${option.short}`] : [])] : [])),
+  )
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!
     if (arg === '--') return i + 1 < args.length ? i + 1 : -1
@@ -185,6 +190,11 @@ export function firstPositional(args: string[], options: OptionSpecs): number {
 export function configPath(values: { config?: string }): string {
   if (values.config !== undefined) return values.config
   const path = resolve('config.yaml')
-  if (!existsSync(path)) throw new GatewayError(`no config file at ${path} (the default, ./config.yaml in the current directory); pass --config FILE to use another`, 'CONFIG_MISSING', 2)
+  if (!existsSync(path))
+    throw new GatewayError(
+      `no config file at ${path} (the default, ./config.yaml in the current directory); pass --config FILE to use another`,
+      'CONFIG_MISSING',
+      2,
+    )
   return path
 }

@@ -109,7 +109,8 @@ async function select(action: 'replay' | 'purge', args: string[]): Promise<numbe
       // Nothing matched: say why, since "0 dead letters" does not tell a typo from a delivery that is still queued.
       const found = await store.findDelivery(id)
       if (!found) console.error(`no delivery ${id}`)
-      else if (found.status === 'dead' && values.plugin !== undefined) console.error(`delivery ${id} is a dead letter of "${found.plugin}", not of --plugin "${values.plugin}"`)
+      else if (found.status === 'dead' && values.plugin !== undefined)
+        console.error(`delivery ${id} is a dead letter of "${found.plugin}", not of --plugin "${values.plugin}"`)
       else console.error(`delivery ${id} is not a dead letter (it is ${found.status})`)
       return 1
     }

@@ -13,7 +13,12 @@ const DEFAULT_COMMAND = 'Live.CallbackAfterDestroyRoom'
 const OPTIONS = {
   url: { type: 'string', value: 'URL', help: 'the callback URL, as configured in Tencent (required)' },
   command: { type: 'string', value: 'CMD', help: 'the CallbackCommand to send', default: DEFAULT_COMMAND },
-  file: { type: 'string', value: 'FILE', help: 'a JSON body to send as is, its CallbackCommand matching --command', default: 'a built-in sample for --command' },
+  file: {
+    type: 'string',
+    value: 'FILE',
+    help: 'a JSON body to send as is, its CallbackCommand matching --command',
+    default: 'a built-in sample for --command',
+  },
   token: { type: 'string', value: 'T', help: 'sign the request with this callback token', default: "$TENCENT_CALLBACK_TOKEN, else the config's tencent.token" },
   'sdk-app-id': { type: 'string', value: 'ID', help: 'the SdkAppid to send', default: "SdkAppid in --url, else the config's first tencent.sdkAppId" },
   config: { ...CONFIG_OPTIONS.config, help: 'where the SdkAppid and the token come from', default: './config.yaml, in the current directory, if there is one' },
@@ -22,7 +27,8 @@ const OPTIONS = {
 
 export const SEND: CommandSpec<typeof OPTIONS> = {
   synopsis: ['send --url URL [--command CMD] [--file FILE] [--token T] [--sdk-app-id ID | --config FILE [--env NAME]]'],
-  summary: 'Post a callback the way Tencent would (its query parameters, a Sign when there is a token) and print\nthe answer. Exits 0 on a 2xx answer, 1 otherwise.',
+  summary:
+    'Post a callback the way Tencent would (its query parameters, a Sign when there is a token) and print\nthe answer. Exits 0 on a 2xx answer, 1 otherwise.',
   options: OPTIONS,
 }
 

@@ -7,7 +7,8 @@ import { CONFIG_OPTIONS, configPath, parse, printUsage, type CommandSpec } from 
 export const SERVE: CommandSpec<typeof CONFIG_OPTIONS> = {
   // The second form is what `npm start` and existing service files run: options, no command.
   synopsis: ['serve [--config FILE] [--env NAME]', '--config FILE [--env NAME]'],
-  summary: 'Verify, store and answer callbacks, and deliver them to the plugin instances, until SIGTERM or\nSIGINT. SIGHUP re-reads the same config file with the same environment.',
+  summary:
+    'Verify, store and answer callbacks, and deliver them to the plugin instances, until SIGTERM or\nSIGINT. SIGHUP re-reads the same config file with the same environment.',
   options: CONFIG_OPTIONS,
 }
 

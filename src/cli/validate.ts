@@ -6,7 +6,8 @@ import { CONFIG_OPTIONS, configPath, parse, printUsage, type CommandSpec } from 
 
 export const VALIDATE: CommandSpec<typeof CONFIG_OPTIONS> = {
   synopsis: ['validate [--config FILE] [--env NAME]'],
-  summary: 'Check the config as serve would (every problem at once, exit 2), and print the effective\nsettings, plugin instances and routing table, secrets redacted.',
+  summary:
+    'Check the config as serve would (every problem at once, exit 2), and print the effective\nsettings, plugin instances and routing table, secrets redacted.',
   options: CONFIG_OPTIONS,
 }
 
@@ -36,7 +37,11 @@ export function describeConfig(loaded: LoadedConfig): string {
   if (loaded.config.routes.length === 0) lines.push('  (none: every callback is stored and answered OK, and delivered nowhere)')
   const enabled = new Set(loaded.instances.filter((i) => i.enabled).map((i) => i.id))
   for (const route of loaded.config.routes) {
-    const where = route.where ? ` where ${Object.entries(route.where).map(([k, v]) => `${k}=${[v].flat().join('|')}`).join(' and ')}` : ''
+    const where = route.where
+      ? ` where ${Object.entries(route.where)
+          .map(([k, v]) => `${k}=${[v].flat().join('|')}`)
+          .join(' and ')}`
+      : ''
     const to = route.to.map((id) => (enabled.has(id) ? id : `${id} (disabled)`)).join(', ')
     lines.push(`  ${route.match}${where} -> ${to}`)
   }

@@ -21,7 +21,6 @@ function plain(text: string): string {
   return stripVTControlCharacters(text)
 }
 
-
 export interface PluginInstanceSpec {
   id: string
   use: string
@@ -48,7 +47,8 @@ export function instanceSecrets(instances: PluginInstanceSpec[]): string[] {
     }
     // Header values carry credentials (Authorization, API keys): never log any of them.
     if (isPlainObject(instance.options.headers)) {
-      for (const value of Object.values(instance.options.headers)) if (typeof value === 'string') secrets.push(value, value.replace(/^(Bearer|Basic|Token)\s+/i, ''))
+      for (const value of Object.values(instance.options.headers))
+        if (typeof value === 'string') secrets.push(value, value.replace(/^(Bearer|Basic|Token)\s+/i, ''))
     }
   }
   return secrets.filter((s) => s && s.length >= 4)
@@ -84,7 +84,13 @@ export async function loadInstance(id: string, raw: PluginInstanceConfig, config
  * checked against the plugin's own schema, concurrency defaulted. The plugin test harness
  * uses it too, so plugin tests check options exactly as a config load does.
  */
-export function defineInstance(spec: PluginInstanceSpec, definition: PluginDefinition, rawOptions: unknown, concurrency: number | undefined, problems: string[]): PluginInstanceSpec {
+export function defineInstance(
+  spec: PluginInstanceSpec,
+  definition: PluginDefinition,
+  rawOptions: unknown,
+  concurrency: number | undefined,
+  problems: string[],
+): PluginInstanceSpec {
   spec.definition = definition
   const schema: TSchema | undefined = definition.options
   if (schema) {

@@ -57,13 +57,17 @@ function shownLine(line: string): string {
 /** `file:line:col: message`, then the line (values hidden) and a caret, as compilers print. */
 function syntaxProblem(shownPath: string, text: string, error: YAMLParseError): string {
   // The first line of the pretty message, without the position it repeats.
-  const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/:$/, '')
+  const message = error.message
+    .split('\n')[0]!
+    .replace(/ at line \d+, column \d+:?$/, '')
+    .replace(/:$/, '')
   const at = error.linePos?.[0]
   if (!at) return `${shownPath}: YAML: ${message}`
   const lines = text.split(/\r?\n/)
   const line = lines[at.line - 1] ?? ''
   // An unclosed bracket or quote is found where the file ends: a caret under nothing says nothing.
-  if (line.trim() === '' && lines.slice(at.line - 1).every((l) => l.trim() === '')) return `${shownPath}:${at.line}:${at.col}: ${message} (at the end of the file)`
+  if (line.trim() === '' && lines.slice(at.line - 1).every((l) => l.trim() === ''))
+    return `${shownPath}:${at.line}:${at.col}: ${message} (at the end of the file)`
   // Tabs kept under tabs, so the caret lines up however wide the terminal draws them. A column
   // inside the hidden value points at the hidden value.
   const shown = shownLine(line)
@@ -84,7 +88,10 @@ function readYaml(path: string, shownPath: string, problems: string[]): unknown 
   const [first, ...rest] = doc.errors
   if (first) problems.push(syntaxProblem(shownPath, text, first))
   for (const error of rest.slice(0, 2)) problems.push(syntaxProblem(shownPath, text, error).split('\n')[0]!)
-  if (doc.errors.length > 3) problems.push(`${shownPath}: ${doc.errors.length - 3} more YAML syntax errors follow from the first (hint: quote values holding \${...} inside { } flow maps)`)
+  if (doc.errors.length > 3)
+    problems.push(
+      `${shownPath}: ${doc.errors.length - 3} more YAML syntax errors follow from the first (hint: quote values holding \${...} inside { } flow maps)`,
+    )
   return doc.errors.length ? undefined : doc.toJS()
 }
 
@@ -200,7 +207,12 @@ export async function loadConfig({ path, environment, env = process.env, scope =
     if (selected !== undefined) {
       const found = overlays.find(([name]) => name === selected)
       if (!found) {
-        problems.push(`environment "${selected}" is not defined${didYouMean(selected, overlays.map(([name]) => name))} (defined: ${overlays.map(([name]) => name).join(', ') || 'none'})`)
+        problems.push(
+          `environment "${selected}" is not defined${didYouMean(
+            selected,
+            overlays.map(([name]) => name),
+          )} (defined: ${overlays.map(([name]) => name).join(', ') || 'none'})`,
+        )
       } else if (isPlainObject(found[1])) overlay = found[1]
     }
   }
@@ -250,7 +262,14 @@ export async function loadConfig({ path, environment, env = process.env, scope =
   for (const [id, instance] of Object.entries(plugins)) {
     if (!isPlainObject(instance) || typeof instance.use !== 'string') continue
     if (storeOnly) {
-      instances.push({ id, use: instance.use, enabled: instance.enabled, options: undefined, retry: instance.retry, concurrency: instance.concurrency ?? DEFAULT_CONCURRENCY })
+      instances.push({
+        id,
+        use: instance.use,
+        enabled: instance.enabled,
+        options: undefined,
+        retry: instance.retry,
+        concurrency: instance.concurrency ?? DEFAULT_CONCURRENCY,
+      })
       continue
     }
     const before = treeProblems.length

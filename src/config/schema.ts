@@ -40,7 +40,10 @@ export const ServerConfig = t.Object(
 export const LogConfig = t.Object(
   {
     /** @default 'info' (LOG_LEVEL overrides) */
-    level: t.Union(LOG_LEVELS.map((level) => t.Literal(level)), { default: 'info' }),
+    level: t.Union(
+      LOG_LEVELS.map((level) => t.Literal(level)),
+      { default: 'info' },
+    ),
   },
   { ...closed, default: {} },
 )

@@ -178,8 +178,7 @@ export class Dispatcher {
       return 'dead'
     }
     // A sink's own Retry-After wins over backoff, within the instance's maxDelayMs.
-    const delay =
-      error instanceof RetryLater ? Math.min(Math.max(0, error.delayMs), spec.retry.maxDelayMs) : backoffDelay(attempt, spec.retry, this.#random)
+    const delay = error instanceof RetryLater ? Math.min(Math.max(0, error.delayMs), spec.retry.maxDelayMs) : backoffDelay(attempt, spec.retry, this.#random)
     this.logger.warn('delivery failed; will retry', { ...fields, retryInMs: delay })
     const nextAt = Date.now() + delay
     record(() => this.store.retry(delivery.id, nextAt, message))

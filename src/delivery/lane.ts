@@ -121,11 +121,14 @@ export class Lane {
     if (this.#timer && this.#timerAt <= at) return
     clearTimeout(this.#timer)
     this.#timerAt = at
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined
-      this.#timerAt = Infinity
-      void this.pump()
-    }, Math.min(Math.max(0, at - now), MAX_TIMER_MS))
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined
+        this.#timerAt = Infinity
+        void this.pump()
+      },
+      Math.min(Math.max(0, at - now), MAX_TIMER_MS),
+    )
   }
 
   /** Stops the timer and gives back claimed deliveries that never started; held outcomes get one last try. */

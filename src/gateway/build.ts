@@ -163,7 +163,11 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
   }
 
   async function applyReload(next: LoadedConfig): Promise<string[]> {
-    const plan = planReload(current, running.map((p) => p.spec), next)
+    const plan = planReload(
+      current,
+      running.map((p) => p.spec),
+      next,
+    )
     for (const secret of next.secrets) secrets.add(secret)
     const fresh = await setUpPlugins(plan.setUp, hostOptions)
     const retiring = running.filter((p) => plan.retire.includes(p.spec.id))
@@ -193,7 +197,8 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
       clearInterval(pruneTimer)
       await reloading
       const drained = await dispatcher.stop(drainTimeoutMs)
-      if (!drained) logger.warn('shutdown: in-flight deliveries did not finish in time; they stay pending for the next start', { inFlight: dispatcher.inFlight() })
+      if (!drained)
+        logger.warn('shutdown: in-flight deliveries did not finish in time; they stay pending for the next start', { inFlight: dispatcher.inFlight() })
       abort.abort()
       await closePlugins(running, logger)
       await store.close()

@@ -12,7 +12,6 @@ import type { DeliveryStore } from '../store/store.ts'
 import type { CallbackOutcome } from '../ingress/pipeline.ts'
 import { KNOWN_COMMANDS } from '../tencent/commands.ts'
 
-
 const KNOWN = new Set(KNOWN_COMMANDS)
 /**
  * The command label is caller-controlled: unknown commands share one label value, so a caller

@@ -10,7 +10,6 @@ export interface AllowList {
   allows(address: string | undefined): boolean
 }
 
-
 /** Undefined when the list is empty: everyone is allowed. Entries must have passed allowEntryProblem (config/ip-entries.ts). */
 export function compileAllowList(entries: readonly string[]): AllowList | undefined {
   if (entries.length === 0) return undefined
@@ -53,7 +52,10 @@ export function compileProxyTrust(setting: boolean | readonly string[]): ProxyTr
 export function callerAddress(peer: string | undefined, forwardedFor: string | null, trust: ProxyTrust): string | undefined {
   if (trust === false || !forwardedFor) return peer
   if (trust !== true && !trust.allows(peer)) return peer
-  const hops = forwardedFor.split(',').map((hop) => hop.trim()).filter(Boolean)
+  const hops = forwardedFor
+    .split(',')
+    .map((hop) => hop.trim())
+    .filter(Boolean)
   if (trust === true) return hops.at(-1) ?? peer
   for (let i = hops.length - 1; i > 0; i--) {
     if (!trust.allows(hops[i])) return hops[i]

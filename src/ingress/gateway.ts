@@ -28,9 +28,13 @@ export function createGateway(deps: GatewayDeps) {
   return (
     new Elysia()
       // The body is read by the pipeline itself, with its size limit and deadline.
-      .post(deps.path, function callback({ request }) {
-        return handleCallback(request)
-      }, { parse: 'none' })
+      .post(
+        deps.path,
+        function callback({ request }) {
+          return handleCallback(request)
+        },
+        { parse: 'none' },
+      )
       .all(deps.path, function methodNotAllowed() {
         return failResponse('methodNotAllowed', undefined, { allow: 'POST' })
       })

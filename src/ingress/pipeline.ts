@@ -70,8 +70,7 @@ const MAX_LOGGED_APP_ID = 64
 
 const BODY_FAILURES = { 'too-large': 'bodyTooLarge', timeout: 'bodyTimeout', 'not-utf8': 'invalidJson', aborted: 'invalidJson' } as const
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /** Whether Sign is genuine regardless of the clock (only asked once a request is already refused). */
 function signMatches(sign: string, requestTime: string, tokens: readonly string[]): boolean {
@@ -138,7 +137,14 @@ export function createCallbackHandler(deps: IngressDeps): (request: Request) => 
         skewSeconds = check.skewSeconds
       }
       if (!check.ok) {
-        const name = ({ 'sign-missing': 'signMissing', 'sign-mismatch': 'signMismatch', 'request-time-skew': 'requestTimeSkew', 'request-time-invalid': 'requestTimeInvalid' } as const)[check.reason]
+        const name = (
+          {
+            'sign-missing': 'signMissing',
+            'sign-mismatch': 'signMismatch',
+            'request-time-skew': 'requestTimeSkew',
+            'request-time-invalid': 'requestTimeInvalid',
+          } as const
+        )[check.reason]
         return reject(name)
       }
     }
@@ -147,7 +153,11 @@ export function createCallbackHandler(deps: IngressDeps): (request: Request) => 
     if (!body.ok) {
       const name = BODY_FAILURES[body.reason]
       // A body that stalls holds a connection: close it rather than keep it alive.
-      return reject(name, name === 'bodyTooLarge' ? `limit is ${server.maxBodyBytes} bytes` : undefined, name === 'bodyTimeout' ? { connection: 'close' } : undefined)
+      return reject(
+        name,
+        name === 'bodyTooLarge' ? `limit is ${server.maxBodyBytes} bytes` : undefined,
+        name === 'bodyTimeout' ? { connection: 'close' } : undefined,
+      )
     }
     const text = body.text.charCodeAt(0) === 0xfeff ? body.text.slice(1) : body.text
 

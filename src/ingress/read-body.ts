@@ -7,9 +7,7 @@
 
 import { withTimeout } from '../timeout.ts'
 
-export type BodyResult =
-  | { ok: true; text: string }
-  | { ok: false; reason: 'too-large' | 'timeout' | 'not-utf8' | 'aborted' }
+export type BodyResult = { ok: true; text: string } | { ok: false; reason: 'too-large' | 'timeout' | 'not-utf8' | 'aborted' }
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 

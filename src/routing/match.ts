@@ -24,7 +24,10 @@ export interface RouteTable {
 export function commandMatcher(pattern: string): (command: string) => boolean {
   if (pattern === '*') return () => true
   if (!pattern.includes('*')) return (command) => command === pattern
-  const source = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')
+  const source = pattern
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*')
   const regex = new RegExp(`^${source}$`)
   return (command) => regex.test(command)
 }

@@ -32,7 +32,13 @@ export async function openStore(loaded: LoadedConfig, options: OpenStoreOptions 
   if (store.url) {
     // Loaded only when configured: SQLite users do not pay for the driver at start-up.
     const { PgStore } = await import('./postgres/store.ts')
-    return PgStore.open({ url: store.url, dedupWindowMs, leaseMs: store.leaseSeconds * 1000, listen: serve, warn: logger && ((message, fields) => logger.warn(message, fields)) })
+    return PgStore.open({
+      url: store.url,
+      dedupWindowMs,
+      leaseMs: store.leaseSeconds * 1000,
+      listen: serve,
+      warn: logger && ((message, fields) => logger.warn(message, fields)),
+    })
   }
   return new SqliteStore({
     path: storePath(loaded),

@@ -22,19 +22,52 @@ export function sampleBody(command: string, nowMs = Date.now()): Record<string, 
     case 'Live.CallbackAfterModifyAdmin':
       return { ...base, RoomId: 'tandy-test-rest', Operator_Account: 'admin', Admin_Account: ['user-2'], opType: 'add' }
     case 'Mic.CallbackAfterSeatInfoChanged':
-      return { ...base, RoomId: 'tandy-test-rest', SeatList: [{ Index: 0, Member_Account: 'admin', IsTakenDisabled: false, IsVideoDisabled: false, IsAudioDisabled: false }] }
+      return {
+        ...base,
+        RoomId: 'tandy-test-rest',
+        SeatList: [{ Index: 0, Member_Account: 'admin', IsTakenDisabled: false, IsVideoDisabled: false, IsAudioDisabled: false }],
+      }
     case 'Live.CallbackAfterCreateBattle':
-      return { ...base, Operator_Account: 'admin', BattleId: 'battle-1', FromRoomId: 'room-a', ToRoomIdList: ['room-b'], Timeout: 10000, Duration: 60000, NeedResponse: true, ExtensionInfo: '' }
+      return {
+        ...base,
+        Operator_Account: 'admin',
+        BattleId: 'battle-1',
+        FromRoomId: 'room-a',
+        ToRoomIdList: ['room-b'],
+        Timeout: 10000,
+        Duration: 60000,
+        NeedResponse: true,
+        ExtensionInfo: '',
+      }
     case 'Live.CallbackAfterStartBattle':
     case 'Live.CallbackAfterEndBattle':
-      return { ...base, BattleId: 'battle-1', Duration: 60000, FromRoomInfo: { RoomId: 'room-a', Owner_Account: 'admin' }, ToRoomList: [{ RoomId: 'room-b', Owner_Account: 'user-2' }] }
+      return {
+        ...base,
+        BattleId: 'battle-1',
+        Duration: 60000,
+        FromRoomInfo: { RoomId: 'room-a', Owner_Account: 'admin' },
+        ToRoomList: [{ RoomId: 'room-b', Owner_Account: 'user-2' }],
+      }
     case 'Live.CallbackAfterCreateRoomReachingThreshold':
       return { ...base, Operator_Account: 'admin', CurRoomCount: 400, MaxRoomCount: 500 }
     case 'Live.CallbackBeforeSendGift':
-      return { ...base, Operator_Account: 'viewer-1', RoomId: 'tandy-test-rest', GiftWater: { From_Account: 'viewer-1', To_Account: ['admin'], Time: Math.floor(nowMs / 1000), GiftId: 'rose', Count: 1, Coins: 10 } }
+      return {
+        ...base,
+        Operator_Account: 'viewer-1',
+        RoomId: 'tandy-test-rest',
+        GiftWater: { From_Account: 'viewer-1', To_Account: ['admin'], Time: Math.floor(nowMs / 1000), GiftId: 'rose', Count: 1, Coins: 10 },
+      }
     case 'Group.CallbackBeforeSendMsg':
     case 'Group.CallbackAfterSendMsg':
-      return { ...base, GroupId: 'tandy-test-rest', Type: 'Live', From_Account: 'viewer-1', Operator_Account: 'viewer-1', Random: 1, MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: 'hi' } }] }
+      return {
+        ...base,
+        GroupId: 'tandy-test-rest',
+        Type: 'Live',
+        From_Account: 'viewer-1',
+        Operator_Account: 'viewer-1',
+        Random: 1,
+        MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: 'hi' } }],
+      }
     case 'Follow.CallbackAfterFollowAdd':
     case 'Follow.CallbackAfterFollowDelete':
       return { ...base, From_Account: 'viewer-1', FollowList: [{ To_Account: 'admin' }] }

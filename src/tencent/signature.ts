@@ -6,7 +6,9 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 
 /** Computes the Sign Tencent sends for `token` at `requestTime`. */
 export function computeSign(token: string, requestTime: string): string {
-  return createHash('sha256').update(token + requestTime).digest('hex')
+  return createHash('sha256')
+    .update(token + requestTime)
+    .digest('hex')
 }
 
 export type SignatureCheck =

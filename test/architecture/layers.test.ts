@@ -61,7 +61,8 @@ describe('layers of src/', () => {
       if (from === to) continue
       if (!map.has(from)) map.set(from, new Set())
       map.get(from)!.add(to)
-      if (!(layerOf.get(to)! < layerOf.get(from)!)) upward.push(`${file} imports ${specifier} (${from}, layer ${layerOf.get(from)}, → ${to}, layer ${layerOf.get(to)})`)
+      if (!(layerOf.get(to)! < layerOf.get(from)!))
+        upward.push(`${file} imports ${specifier} (${from}, layer ${layerOf.get(from)}, → ${to}, layer ${layerOf.get(to)})`)
     }
     if (process.env.SHOW_LAYERS) for (const [from, to] of [...map].sort()) console.log(`${from} → ${[...to].sort().join(', ')}`)
     expect(upward).toEqual([])

@@ -80,8 +80,22 @@ describe('secrets', () => {
     const t = String(Math.floor(Date.now() / 1000))
     const signed = tencentQuery({ Sign: computeSign(SECRETS.token, t), RequestTime: t })
     const rotated = tencentQuery({ Sign: computeSign(SECRETS.rotation, t), RequestTime: t })
-    expect((await fetch(`${server.url}?${signed}`, { method: 'POST', body: '{"CallbackCommand":"Live.CallbackAfterDestroyRoom","RoomId":"r1","EventType":"DestroyByUser","EventTime":1}' })).status).toBe(200)
-    expect((await fetch(`${server.url}?${rotated}`, { method: 'POST', body: '{"CallbackCommand":"Live.CallbackAfterDestroyRoom","RoomId":"r2","EventType":"DestroyByUser","EventTime":2}' })).status).toBe(200)
+    expect(
+      (
+        await fetch(`${server.url}?${signed}`, {
+          method: 'POST',
+          body: '{"CallbackCommand":"Live.CallbackAfterDestroyRoom","RoomId":"r1","EventType":"DestroyByUser","EventTime":1}',
+        })
+      ).status,
+    ).toBe(200)
+    expect(
+      (
+        await fetch(`${server.url}?${rotated}`, {
+          method: 'POST',
+          body: '{"CallbackCommand":"Live.CallbackAfterDestroyRoom","RoomId":"r2","EventType":"DestroyByUser","EventTime":2}',
+        })
+      ).status,
+    ).toBe(200)
     expect((await fetch(`${server.url}?${tencentQuery({ Sign: 'bad', RequestTime: t })}`, { method: 'POST', body: '{}' })).status).toBe(403)
     // Every sink saw the secrets it needs, and refused with them echoed back.
     await until(() => slack.requests.length >= 2 && crm.requests.length >= 2 && archive.requests.length >= 2, 5000, 'every sink to be tried')
@@ -89,10 +103,14 @@ describe('secrets', () => {
     expect(archive.requests[0]!.headers.authorization).toBe(`Bearer ${SECRETS.apiKey}`)
     expect(slack.requests[0]!.path).toBe(SECRETS.slackPath)
 
-    const dlq = await until(async () => {
-      const list = await runCli(['dlq', 'list', '--config', path], env)
-      return list.stdout.split('\n').length >= 9 && list
-    }, 5000, 'eight dead letters')
+    const dlq = await until(
+      async () => {
+        const list = await runCli(['dlq', 'list', '--config', path], env)
+        return list.stdout.split('\n').length >= 9 && list
+      },
+      5000,
+      'eight dead letters',
+    )
     outputs.push(dlq.stdout, dlq.stderr, (await runCli(['dlq', 'list', '--json', '--config', path], env)).stdout)
     server.kill('SIGTERM')
     expect(await server.exited).toBe(0)

@@ -9,7 +9,15 @@ import { runCli, startServer, type ServerProcess } from '../helpers/process.ts'
 
 describe('callbackUrl', () => {
   it("appends Tencent's parameters after the configured URL's own query string, signed", () => {
-    const url = new URL(callbackUrl({ url: 'https://gw.example.com/callback?tenant=a', command: 'Live.CallbackAfterDestroyRoom', sdkAppId: '1400000000', token: 'xxxxyyyy', nowMs: 1669872112_000 }))
+    const url = new URL(
+      callbackUrl({
+        url: 'https://gw.example.com/callback?tenant=a',
+        command: 'Live.CallbackAfterDestroyRoom',
+        sdkAppId: '1400000000',
+        token: 'xxxxyyyy',
+        nowMs: 1669872112_000,
+      }),
+    )
     expect(url.searchParams.get('tenant')).toBe('a')
     expect(url.searchParams.get('SdkAppid')).toBe('1400000000')
     expect(url.searchParams.get('CallbackCommand')).toBe('Live.CallbackAfterDestroyRoom')
@@ -27,7 +35,10 @@ describe('send against a running gateway', () => {
   beforeAll(async () => {
     const dir = tempDir('send-')
     configPath = join(dir, 'config.yaml')
-    writeFileSync(configPath, `server: { port: 0, hostname: 127.0.0.1 }\ntencent: { sdkAppId: 1400000123, token: ${token} }\nstore: { path: ./data/gateway.db }\n`)
+    writeFileSync(
+      configPath,
+      `server: { port: 0, hostname: 127.0.0.1 }\ntencent: { sdkAppId: 1400000123, token: ${token} }\nstore: { path: ./data/gateway.db }\n`,
+    )
     server = await startServer(configPath)
   })
   afterAll(async () => {
@@ -82,7 +93,11 @@ environments:
 `,
     )
     const seen: string[] = []
-    const target = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: (request) => (seen.push(request.url), new Response('{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}')) })
+    const target = Bun.serve({
+      port: 0,
+      hostname: '127.0.0.1',
+      fetch: (request) => (seen.push(request.url), new Response('{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}')),
+    })
     try {
       const result = await runCli(['send', '--url', `http://127.0.0.1:${target.port}/callback`, '--config', path, '--env', 'production'])
       expect(result.stderr).toBe('')

@@ -69,7 +69,11 @@ environments:
       expect(text.code).toBe(0)
       const inFlight = kind === 'postgres' ? '0' : '-'
       // The last column, the oldest pending age, is left out: it depends on how long the run took.
-      const rows = text.stdout.trim().split('\n').slice(1).map((line) => line.split('\t').slice(0, 4).join('\t'))
+      const rows = text.stdout
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split('\t').slice(0, 4).join('\t'))
       expect(rows).toEqual([
         'PLUGIN\tPENDING\tIN FLIGHT\tDEAD',
         `crm\t0\t${inFlight}\t1`,

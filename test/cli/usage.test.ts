@@ -21,9 +21,18 @@ const COMMANDS: Array<[string[], string[]]> = [
   [['send'], ['--url URL', '--command CMD', '--file FILE', '--token T', '--sdk-app-id ID']],
   [['dlq'], ['--all', '--plugin ID', '--json', 'list', 'replay', 'purge']],
   [['stats'], ['--json']],
-  [['dlq', 'list'], ['--plugin ID', '--json']],
-  [['dlq', 'replay'], ['ID', '--all', '--plugin ID']],
-  [['dlq', 'purge'], ['ID', '--all', '--plugin ID']],
+  [
+    ['dlq', 'list'],
+    ['--plugin ID', '--json'],
+  ],
+  [
+    ['dlq', 'replay'],
+    ['ID', '--all', '--plugin ID'],
+  ],
+  [
+    ['dlq', 'purge'],
+    ['ID', '--all', '--plugin ID'],
+  ],
 ]
 
 describe('--help', () => {
@@ -71,7 +80,7 @@ describe('version and a bare run', () => {
 })
 
 describe('mistakes', () => {
-  it('an unknown option gets a did-you-mean and that command\'s usage, not parseArgs\' message', async () => {
+  it("an unknown option gets a did-you-mean and that command's usage, not parseArgs' message", async () => {
     const result = await runCli(['validate', '--confg', 'x.yaml'])
     expect(result.code).toBe(2)
     expect(result.stderr).toStartWith('unknown option `--confg`; did you mean `--config`?\n\nusage: bun src/main.ts validate ')
@@ -81,7 +90,7 @@ describe('mistakes', () => {
     expect(dlq.stderr).toStartWith('unknown option `--jsn`; did you mean `--json`?\n\nusage: bun src/main.ts dlq list ')
   })
 
-  it('options without a command are serve\'s, and get serve\'s usage', async () => {
+  it("options without a command are serve's, and get serve's usage", async () => {
     const result = await runCli(['--confg', 'x.yaml'])
     expect(result.code).toBe(2)
     expect(result.stderr).toStartWith('unknown option `--confg`; did you mean `--config`?\n\nusage: bun src/main.ts serve ')
@@ -90,7 +99,10 @@ describe('mistakes', () => {
   it('a missing value, a value on a flag and a stray argument each say so, with the usage', async () => {
     const cases: Array<[string[], string]> = [
       [['validate', '--config'], 'option `--config` needs a value (FILE)'],
-      [['stats', '--config', '--json'], "option `--config` needs a value; `--json` looks like an option (to pass a value that starts with '-', write `--config=--json`)"],
+      [
+        ['stats', '--config', '--json'],
+        "option `--config` needs a value; `--json` looks like an option (to pass a value that starts with '-', write `--config=--json`)",
+      ],
       [['stats', '--json=yes'], 'option `--json` takes no value'],
       [['validate', 'config.yaml'], 'unexpected argument "config.yaml"; did you mean `--config config.yaml`?'],
       [['dlq', 'replay', '1', '2'], 'unexpected argument "2"'],
@@ -107,8 +119,13 @@ describe('mistakes', () => {
     }
   })
 
-  it("names on Object.prototype are unknown options, -cFILE carries its value, and dlq reports an unknown option before its command", async () => {
-    for (const [args, option] of [[['--constructor', 'x'], '--constructor'], [['--__proto__', 'x'], '--__proto__'], [['validate', '--toString'], '--toString'], [['dlq', '--foo', 'x', 'list'], '--foo']] as const) {
+  it('names on Object.prototype are unknown options, -cFILE carries its value, and dlq reports an unknown option before its command', async () => {
+    for (const [args, option] of [
+      [['--constructor', 'x'], '--constructor'],
+      [['--__proto__', 'x'], '--__proto__'],
+      [['validate', '--toString'], '--toString'],
+      [['dlq', '--foo', 'x', 'list'], '--foo'],
+    ] as const) {
       const result = await runCli([...args], {}, { cwd: EMPTY })
       expect({ args, code: result.code }).toEqual({ args, code: 2 })
       expect(result.stderr).toStartWith(`unknown option \`${option}\``)

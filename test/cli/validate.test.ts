@@ -50,7 +50,10 @@ routes:
 
   it('--env production turns Slack and the sync on, shown in the routing table, with the webhook redacted', async () => {
     const webhook = 'https://hooks.slack.com/services/T000/B000/SECRETxyz123'
-    const result = await runCli(['validate', '--config', join(REPO, 'config.yaml'), '--env', 'production'], { SLACK_WEBHOOK_URL: webhook, CRM_TOKEN: 'crm-secret-token' })
+    const result = await runCli(['validate', '--config', join(REPO, 'config.yaml'), '--env', 'production'], {
+      SLACK_WEBHOOK_URL: webhook,
+      CRM_TOKEN: 'crm-secret-token',
+    })
     expect(result.code).toBe(0)
     expect(result.stdout).toContain('environment: production')
     expect(result.stdout).toMatch(/ops-slack\s+slack-notifier\s+enabled/)
@@ -60,12 +63,16 @@ routes:
   })
 
   it('GATEWAY_ENV selects the environment too', async () => {
-    const result = await runCli(['validate', '--config', join(REPO, 'config.yaml')], { GATEWAY_ENV: 'production', SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/x' })
+    const result = await runCli(['validate', '--config', join(REPO, 'config.yaml')], {
+      GATEWAY_ENV: 'production',
+      SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/x',
+    })
     expect(result.stdout).toMatch(/ops-slack\s+slack-notifier\s+enabled/)
   })
 
   it('warns about trustProxy: true (exit code unchanged) and suggests listing the proxy; the list form gets no warning', async () => {
-    const config = (trust: string, hostname = '127.0.0.1') => configFile(`server: { hostname: ${hostname}, allowIps: [183.192.202.0/25], trustProxy: ${trust} }\ntencent: { sdkAppId: 1400000000 }\n`)
+    const config = (trust: string, hostname = '127.0.0.1') =>
+      configFile(`server: { hostname: ${hostname}, allowIps: [183.192.202.0/25], trustProxy: ${trust} }\ntencent: { sdkAppId: 1400000000 }\n`)
     const trusting = await runCli(['validate', '--config', config('true')])
     expect(trusting.code).toBe(0)
     expect(trusting.stdout).toContain('config OK')

@@ -40,7 +40,8 @@ routes:
 `
 
 describe('unknown keys are reported once, where they were written', () => {
-  const withEnvironments = (base: string) => `${base}environments:\n  production:\n    server: { port: 8443 }\n  staging:\n    server: { hostname: 127.0.0.1 }\n`
+  const withEnvironments = (base: string) =>
+    `${base}environments:\n  production:\n    server: { port: 8443 }\n  staging:\n    server: { hostname: 127.0.0.1 }\n`
 
   it('a top-level base typo is named at its base path only, not again per environment', async () => {
     const yaml = withEnvironments(`${BASE}dedupWindowSecs: 5\n`)
@@ -56,7 +57,7 @@ describe('unknown keys are reported once, where they were written', () => {
     expect(await problems(yaml, { environment: 'staging' })).toEqual(expected)
   })
 
-  it("a typo in an overlay is named under that environment, selected or not", async () => {
+  it('a typo in an overlay is named under that environment, selected or not', async () => {
     const yaml = `${BASE}environments:\n  production:\n    server: { prot: 8443 }\n    plugins:\n      crm: { retyr: { maxAttempts: 3 } }\n  staging: {}\n`
     const expected = [
       'environments.production.server.prot: unknown key "prot"; did you mean "port"?',
@@ -109,7 +110,9 @@ describe('value problems of the selected environment', () => {
 
   it('name a list the overlay replaced under the overlay, a plugin id with dots included', async () => {
     const yaml = `${BASE.replaceAll('crm', 'crm.eu')}environments:\n  production:\n    routes:\n      - match: "*"\n        to: [crm.us]\n`
-    expect(await problems(yaml, { environment: 'production' })).toEqual(['environments.production.routes[0].to[0]: unknown plugin instance "crm.us"; did you mean "crm.eu"?'])
+    expect(await problems(yaml, { environment: 'production' })).toEqual([
+      'environments.production.routes[0].to[0]: unknown plugin instance "crm.us"; did you mean "crm.eu"?',
+    ])
   })
 })
 

@@ -51,7 +51,11 @@ describe('interpolation', () => {
   })
 
   it('neither interpolates nor validates a disabled instance', async () => {
-    const yaml = `${MINIMAL}  slack:\n    use: slack-notifier\n    enabled: \${SLACK_ENABLED:-false}\n    options:\n      webhookUrl: \${SLACK_WEBHOOK_URL}\n      bogus: 1\n`.replace('plugins:\n  log:', 'plugins:\n  log:')
+    const yaml =
+      `${MINIMAL}  slack:\n    use: slack-notifier\n    enabled: \${SLACK_ENABLED:-false}\n    options:\n      webhookUrl: \${SLACK_WEBHOOK_URL}\n      bogus: 1\n`.replace(
+        'plugins:\n  log:',
+        'plugins:\n  log:',
+      )
     const fixed = yaml.replace(/routes:\n  - match: Live\.\*\n    to: \[log\]\n/, '') + 'routes:\n  - match: Live.*\n    to: [log, slack]\n'
     const loaded = await loadConfig({ path: write(fixed), env: {} })
     expect(loaded.instances.find((i) => i.id === 'slack')).toMatchObject({ enabled: false })
@@ -66,7 +70,15 @@ describe('interpolation', () => {
 describe('defaults and overrides', () => {
   it('applies host and plugin defaults', async () => {
     const loaded = await loadConfig({ path: write(MINIMAL), env: {} })
-    expect(loaded.config.server).toEqual({ hostname: '0.0.0.0', port: 3000, path: '/callback', maxBodyBytes: 1048576, readTimeoutMs: 10000, allowIps: [], trustProxy: false })
+    expect(loaded.config.server).toEqual({
+      hostname: '0.0.0.0',
+      port: 3000,
+      path: '/callback',
+      maxBodyBytes: 1048576,
+      readTimeoutMs: 10000,
+      allowIps: [],
+      trustProxy: false,
+    })
     expect(loaded.config.store).toMatchObject({ path: './data/gateway.db', retentionDays: 7, sync: 'full' })
     expect(loaded.config.dedupWindowSeconds).toBe(600)
     const log = loaded.instances[0]!
@@ -154,7 +166,9 @@ routes:
     writeFileSync(join(dir, 'config.yaml'), `tencent: { sdkAppId: 1 }\nplugins:\n  m: { use: ./mine.ts }\nroutes: [{ match: "*", to: [m] }]\n`)
     const loaded = await loadConfig({ path: join(dir, 'config.yaml'), env: {} })
     expect(loaded.instances[0]!.definition!.name).toBe('mine')
-    expect(await problems('tencent: { sdkAppId: 1 }\nplugins:\n  m: { use: ./missing.ts }\n')).toEqual([expect.stringContaining('plugins.m.use: plugin file not found')])
+    expect(await problems('tencent: { sdkAppId: 1 }\nplugins:\n  m: { use: ./missing.ts }\n')).toEqual([
+      expect.stringContaining('plugins.m.use: plugin file not found'),
+    ])
   })
 
   it('rejects a module that does not default-export a plugin', async () => {

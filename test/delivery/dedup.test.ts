@@ -33,61 +33,61 @@ describe('canonicalJson', () => {
 })
 
 for (const kind of STORE_KINDS)
-describeStore(kind)(`dedup window [${kind}]`, () => {
-  const config = (options: Parameters<typeof recordingConfig>[0] = {}) => recordingConfig({ ...options, store: storeYaml(kind, 'dedup') })
+  describeStore(kind)(`dedup window [${kind}]`, () => {
+    const config = (options: Parameters<typeof recordingConfig>[0] = {}) => recordingConfig({ ...options, store: storeYaml(kind, 'dedup') })
 
-  it('delivers a payload sent twice (keys reordered, other whitespace) once per sink, answering OK both times', async () => {
-    gw = await makeGateway(config({ ids: ['a', 'b'] }))
-    expect(await (await gw.post(tencentQuery(), body('room-1'))).text()).toBe(OK_BODY)
-    expect(await (await gw.post(tencentQuery(), reordered('room-1'))).text()).toBe(OK_BODY)
-    expect(await settledRooms('a', 1)).toEqual(['room-1'])
-    expect(await settledRooms('b', 1)).toEqual(['room-1'])
-  })
+    it('delivers a payload sent twice (keys reordered, other whitespace) once per sink, answering OK both times', async () => {
+      gw = await makeGateway(config({ ids: ['a', 'b'] }))
+      expect(await (await gw.post(tencentQuery(), body('room-1'))).text()).toBe(OK_BODY)
+      expect(await (await gw.post(tencentQuery(), reordered('room-1'))).text()).toBe(OK_BODY)
+      expect(await settledRooms('a', 1)).toEqual(['room-1'])
+      expect(await settledRooms('b', 1)).toEqual(['room-1'])
+    })
 
-  it('treats two destroy events of one room with different EventTime as two', async () => {
-    gw = await makeGateway(config())
-    await gw.post(tencentQuery(), body('room-1', 1))
-    await gw.post(tencentQuery(), body('room-1', 2))
-    expect(await settledRooms('rec', 2)).toEqual(['room-1', 'room-1'])
-  })
+    it('treats two destroy events of one room with different EventTime as two', async () => {
+      gw = await makeGateway(config())
+      await gw.post(tencentQuery(), body('room-1', 1))
+      await gw.post(tencentQuery(), body('room-1', 2))
+      expect(await settledRooms('rec', 2)).toEqual(['room-1', 'room-1'])
+    })
 
-  it('collapses identical callbacks that arrive together (one commit batch)', async () => {
-    gw = await makeGateway(config())
-    const answers = await Promise.all(Array.from({ length: 5 }, () => gw.post(tencentQuery(), body('same'))))
-    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200])
-    expect(await settledRooms('rec', 1)).toEqual(['same'])
-  })
+    it('collapses identical callbacks that arrive together (one commit batch)', async () => {
+      gw = await makeGateway(config())
+      const answers = await Promise.all(Array.from({ length: 5 }, () => gw.post(tencentQuery(), body('same'))))
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200])
+      expect(await settledRooms('rec', 1)).toEqual(['same'])
+    })
 
-  it('holds across a restart of the gateway', async () => {
-    const dir = tempDir()
-    const yaml = config()
-    gw = await makeGateway(yaml, { dir })
-    await gw.post(tencentQuery(), body('room-r'))
-    await settledRooms('rec', 1)
-    await gw.close()
-    gw = await makeGateway(yaml, { dir })
-    expect((await gw.post(tencentQuery(), reordered('room-r'))).status).toBe(200)
-    await gw.post(tencentQuery(), body('room-after'))
-    expect(await settledRooms('rec', 2)).toEqual(['room-r', 'room-after'])
-  })
+    it('holds across a restart of the gateway', async () => {
+      const dir = tempDir()
+      const yaml = config()
+      gw = await makeGateway(yaml, { dir })
+      await gw.post(tencentQuery(), body('room-r'))
+      await settledRooms('rec', 1)
+      await gw.close()
+      gw = await makeGateway(yaml, { dir })
+      expect((await gw.post(tencentQuery(), reordered('room-r'))).status).toBe(200)
+      await gw.post(tencentQuery(), body('room-after'))
+      expect(await settledRooms('rec', 2)).toEqual(['room-r', 'room-after'])
+    })
 
-  it('stores the same payload again once the window has passed', async () => {
-    gw = await makeGateway(config({ extra: 'dedupWindowSeconds: 1' }))
-    await gw.post(tencentQuery(), body('room-w'))
-    await gw.post(tencentQuery(), body('room-w'))
-    await settledRooms('rec', 1)
-    await new Promise((r) => setTimeout(r, 1100))
-    await gw.post(tencentQuery(), body('room-w'))
-    expect(await settledRooms('rec', 2)).toEqual(['room-w', 'room-w'])
-  })
+    it('stores the same payload again once the window has passed', async () => {
+      gw = await makeGateway(config({ extra: 'dedupWindowSeconds: 1' }))
+      await gw.post(tencentQuery(), body('room-w'))
+      await gw.post(tencentQuery(), body('room-w'))
+      await settledRooms('rec', 1)
+      await new Promise((r) => setTimeout(r, 1100))
+      await gw.post(tencentQuery(), body('room-w'))
+      expect(await settledRooms('rec', 2)).toEqual(['room-w', 'room-w'])
+    })
 
-  it('is off with dedupWindowSeconds: 0', async () => {
-    gw = await makeGateway(config({ extra: 'dedupWindowSeconds: 0' }))
-    await gw.post(tencentQuery(), body('room-0'))
-    await gw.post(tencentQuery(), body('room-0'))
-    expect(await settledRooms('rec', 2)).toEqual(['room-0', 'room-0'])
+    it('is off with dedupWindowSeconds: 0', async () => {
+      gw = await makeGateway(config({ extra: 'dedupWindowSeconds: 0' }))
+      await gw.post(tencentQuery(), body('room-0'))
+      await gw.post(tencentQuery(), body('room-0'))
+      expect(await settledRooms('rec', 2)).toEqual(['room-0', 'room-0'])
+    })
   })
-})
 
 describe('dedup and failed commits', () => {
   it('never answers 200 to a duplicate whose first copy failed to commit', async () => {

@@ -23,81 +23,87 @@ describe('backoffDelay', () => {
 })
 
 for (const kind of STORE_KINDS)
-describeStore(kind)(`dispatcher outcomes [${kind}]`, () => {
-  const config = (options: Parameters<typeof recordingConfig>[0] = {}) => recordingConfig({ ...options, store: storeYaml(kind, 'outcomes') })
+  describeStore(kind)(`dispatcher outcomes [${kind}]`, () => {
+    const config = (options: Parameters<typeof recordingConfig>[0] = {}) => recordingConfig({ ...options, store: storeYaml(kind, 'outcomes') })
 
-  it('retries plain errors with the attempt number visible, then succeeds', async () => {
-    gw = await makeGateway(config({ options: '{ failTimes: 2 }' }))
-    expect((await gw.post(tencentQuery())).status).toBe(200)
-    const [event] = await until(() => deliveredTo('rec').length > 0 && deliveredTo('rec'))
-    expect(event!.attempt).toBe(3)
-    expect(await gw.store.listDead()).toEqual([])
-  })
-
-  it('dead-letters at once on PermanentError, keeping the error and attempt count', async () => {
-    gw = await makeGateway(config({ options: '{ failTimes: 99, failWith: permanent }' }))
-    await gw.post(tencentQuery())
-    const [dead] = await until(async () => {
-      const list = await gw.store.listDead()
-      return list.length > 0 && list
+    it('retries plain errors with the attempt number visible, then succeeds', async () => {
+      gw = await makeGateway(config({ options: '{ failTimes: 2 }' }))
+      expect((await gw.post(tencentQuery())).status).toBe(200)
+      const [event] = await until(() => deliveredTo('rec').length > 0 && deliveredTo('rec'))
+      expect(event!.attempt).toBe(3)
+      expect(await gw.store.listDead()).toEqual([])
     })
-    expect(dead).toMatchObject({ plugin: 'rec', attempts: 1, lastError: 'PermanentError: refused attempt 1' })
-    expect(deliveredTo('rec')).toEqual([])
-  })
 
-  it('dead-letters after maxAttempts, keeping the first and last errors', async () => {
-    gw = await makeGateway(config({ options: '{ failTimes: 99 }' }))
-    await gw.post(tencentQuery())
-    const [dead] = await until(async () => {
-      const list = await gw.store.listDead()
-      return list.length > 0 && list
+    it('dead-letters at once on PermanentError, keeping the error and attempt count', async () => {
+      gw = await makeGateway(config({ options: '{ failTimes: 99, failWith: permanent }' }))
+      await gw.post(tencentQuery())
+      const [dead] = await until(async () => {
+        const list = await gw.store.listDead()
+        return list.length > 0 && list
+      })
+      expect(dead).toMatchObject({ plugin: 'rec', attempts: 1, lastError: 'PermanentError: refused attempt 1' })
+      expect(deliveredTo('rec')).toEqual([])
     })
-    expect(dead).toMatchObject({ attempts: 5, firstError: 'Error: failing attempt 1', lastError: 'Error: failing attempt 5' })
-  })
 
-  it('RetryLater sets the next attempt time', async () => {
-    gw = await makeGateway(config({ options: '{ failTimes: 1, failWith: later, laterMs: 400 }', retry: '{ initialDelayMs: 1, maxDelayMs: 5000 }' }))
-    const sent = Date.now()
-    await gw.post(tencentQuery())
-    const [event] = await until(() => deliveredTo('rec').length > 0 && deliveredTo('rec'))
-    expect(event!.attempt).toBe(2)
-    // Backoff from 1 ms would retry at once; only RetryLater explains the gap.
-    expect(Date.now() - sent).toBeGreaterThanOrEqual(390)
-  })
-
-  it('caps a RetryLater delay at the instance maxDelayMs', async () => {
-    gw = await makeGateway(config({ options: '{ failTimes: 1, failWith: later, laterMs: 3600000 }', retry: '{ initialDelayMs: 1, maxDelayMs: 50 }' }))
-    await gw.post(tencentQuery())
-    const [event] = await until(() => deliveredTo('rec').length > 0 && deliveredTo('rec'), 3000, 'the retry within maxDelayMs')
-    expect(event!.attempt).toBe(2)
-  })
-
-  it('replays a dead letter, which is then delivered', async () => {
-    gw = await makeGateway(config({ options: '{ failTimes: 1, failWith: permanent }' }))
-    await gw.post(tencentQuery())
-    const [dead] = await until(async () => {
-      const list = await gw.store.listDead()
-      return list.length > 0 && list
+    it('dead-letters after maxAttempts, keeping the first and last errors', async () => {
+      gw = await makeGateway(config({ options: '{ failTimes: 99 }' }))
+      await gw.post(tencentQuery())
+      const [dead] = await until(async () => {
+        const list = await gw.store.listDead()
+        return list.length > 0 && list
+      })
+      expect(dead).toMatchObject({ attempts: 5, firstError: 'Error: failing attempt 1', lastError: 'Error: failing attempt 5' })
     })
-    expect(await gw.store.replayDead({ id: dead!.id })).toBe(1)
-    // Picked up by the heartbeat, as a replay from the CLI (another process) would be.
-    await until(() => deliveredTo('rec').length > 0, 3000, 'the replayed delivery')
-    expect(await gw.store.listDead()).toEqual([])
-  })
 
-  it('keeps instances independent: a failing one does not hold up another', async () => {
-    const yaml = config({ ids: ['good'] }).replace(
-      'routes:',
-      `  bad:\n    use: ${(await import('../helpers/gateway.ts')).RECORDING_PLUGIN}\n    options: { failTimes: 99, delayMs: 200 }\n    concurrency: 1\nroutes:`,
-    ).replace('to: [good]', 'to: [bad, good]')
-    gw = await makeGateway(yaml)
-    for (let i = 0; i < 10; i++) await gw.post(tencentQuery(), JSON.stringify({ CallbackCommand: 'Live.CallbackAfterDestroyRoom', RoomId: `r${i}`, EventType: 'DestroyByUser', EventTime: i }))
-    await until(() => deliveredTo('good').length === 10, 3000, 'all ten to the good instance')
-    expect(new Set(deliveredTo('good').map((event) => event.payload.RoomId)).size).toBe(10)
-    // The failing instance fails every attempt (failTimes 99): it delivered nothing meanwhile.
-    expect(deliveredTo('bad')).toEqual([])
+    it('RetryLater sets the next attempt time', async () => {
+      gw = await makeGateway(config({ options: '{ failTimes: 1, failWith: later, laterMs: 400 }', retry: '{ initialDelayMs: 1, maxDelayMs: 5000 }' }))
+      const sent = Date.now()
+      await gw.post(tencentQuery())
+      const [event] = await until(() => deliveredTo('rec').length > 0 && deliveredTo('rec'))
+      expect(event!.attempt).toBe(2)
+      // Backoff from 1 ms would retry at once; only RetryLater explains the gap.
+      expect(Date.now() - sent).toBeGreaterThanOrEqual(390)
+    })
+
+    it('caps a RetryLater delay at the instance maxDelayMs', async () => {
+      gw = await makeGateway(config({ options: '{ failTimes: 1, failWith: later, laterMs: 3600000 }', retry: '{ initialDelayMs: 1, maxDelayMs: 50 }' }))
+      await gw.post(tencentQuery())
+      const [event] = await until(() => deliveredTo('rec').length > 0 && deliveredTo('rec'), 3000, 'the retry within maxDelayMs')
+      expect(event!.attempt).toBe(2)
+    })
+
+    it('replays a dead letter, which is then delivered', async () => {
+      gw = await makeGateway(config({ options: '{ failTimes: 1, failWith: permanent }' }))
+      await gw.post(tencentQuery())
+      const [dead] = await until(async () => {
+        const list = await gw.store.listDead()
+        return list.length > 0 && list
+      })
+      expect(await gw.store.replayDead({ id: dead!.id })).toBe(1)
+      // Picked up by the heartbeat, as a replay from the CLI (another process) would be.
+      await until(() => deliveredTo('rec').length > 0, 3000, 'the replayed delivery')
+      expect(await gw.store.listDead()).toEqual([])
+    })
+
+    it('keeps instances independent: a failing one does not hold up another', async () => {
+      const yaml = config({ ids: ['good'] })
+        .replace(
+          'routes:',
+          `  bad:\n    use: ${(await import('../helpers/gateway.ts')).RECORDING_PLUGIN}\n    options: { failTimes: 99, delayMs: 200 }\n    concurrency: 1\nroutes:`,
+        )
+        .replace('to: [good]', 'to: [bad, good]')
+      gw = await makeGateway(yaml)
+      for (let i = 0; i < 10; i++)
+        await gw.post(
+          tencentQuery(),
+          JSON.stringify({ CallbackCommand: 'Live.CallbackAfterDestroyRoom', RoomId: `r${i}`, EventType: 'DestroyByUser', EventTime: i }),
+        )
+      await until(() => deliveredTo('good').length === 10, 3000, 'all ten to the good instance')
+      expect(new Set(deliveredTo('good').map((event) => event.payload.RoomId)).size).toBe(10)
+      // The failing instance fails every attempt (failTimes 99): it delivered nothing meanwhile.
+      expect(deliveredTo('bad')).toEqual([])
+    })
   })
-})
 
 describe('dispatcher and a slow store', () => {
   it('gives back claims that land after its lane was retired by a reload', async () => {

@@ -66,10 +66,14 @@ routes: [{ match: "*", to: [crm] }]
     healthy = true
     const failedBefore = receiver.requests.length
     const second = await start(configPath)
-    await until(() => {
-      const delivered = new Set(receiver.requests.slice(failedBefore).map((r) => r.json().payload.RoomId))
-      return rooms.every((room) => delivered.has(room))
-    }, 10_000, 'every acknowledged callback to be delivered after the restart')
+    await until(
+      () => {
+        const delivered = new Set(receiver.requests.slice(failedBefore).map((r) => r.json().payload.RoomId))
+        return rooms.every((room) => delivered.has(room))
+      },
+      10_000,
+      'every acknowledged callback to be delivered after the restart',
+    )
     expect(second.port).toBeGreaterThan(0)
   })
 })
@@ -138,7 +142,9 @@ routes: [{ match: "*", to: [slow] }]
 
     const again = await start(configPath)
     await until(() => (readFileSync(journal, 'utf8').match(/^delivered /gm)?.length ?? 0) >= 5, 10_000, 'the rest to be delivered')
-    const delivered = readFileSync(journal, 'utf8').match(/^delivered slow (r\d)/gm)!.map((l) => l.split(' ')[2])
+    const delivered = readFileSync(journal, 'utf8')
+      .match(/^delivered slow (r\d)/gm)!
+      .map((l) => l.split(' ')[2])
     // Concurrency 1 keeps arrival order, across the restart too.
     expect(delivered).toEqual(['r0', 'r1', 'r2', 'r3', 'r4'])
     again.kill('SIGTERM')

@@ -50,7 +50,10 @@ describe('SIGHUP reload', () => {
         const room = `room-${n++}`
         const after = reloaded
         try {
-          const response = await fetch(url, { method: 'POST', body: JSON.stringify({ CallbackCommand: 'Live.CallbackAfterDestroyRoom', RoomId: room, EventType: 'DestroyByUser', EventTime: n }) })
+          const response = await fetch(url, {
+            method: 'POST',
+            body: JSON.stringify({ CallbackCommand: 'Live.CallbackAfterDestroyRoom', RoomId: room, EventType: 'DestroyByUser', EventTime: n }),
+          })
           statuses.push(response.status)
           await response.text()
           if (after) sentAfterReload.push(room)
@@ -80,10 +83,14 @@ describe('SIGHUP reload', () => {
     expect(statuses.filter((s) => s !== 200)).toEqual([])
     expect(server.output()).toContain('bogusKey: unknown key')
     const roomsAt = (sink: typeof sinkA) => new Set(sink.requests.map((r) => r.json().payload.RoomId as string))
-    await until(() => {
-      const b = roomsAt(sinkB)
-      return sentAfterReload.every((room) => b.has(room))
-    }, 10_000, 'sink b to have every callback sent after the reload')
+    await until(
+      () => {
+        const b = roomsAt(sinkB)
+        return sentAfterReload.every((room) => b.has(room))
+      },
+      10_000,
+      'sink b to have every callback sent after the reload',
+    )
     await until(() => roomsAt(sinkA).size === statuses.length, 10_000, 'sink a to have every callback')
     console.log(`reload: ${statuses.length} callbacks under load, 0 failed; ${sentAfterReload.length} sent after the reload all reached the new route`)
     server.kill('SIGTERM')
@@ -106,7 +113,10 @@ describe('reload in process', () => {
     expect(closed).toEqual([]) // the old instance is still finishing
     await until(() => closed.length === 1, 3000, 'the old instance to close')
     expect(deliveredTo('rec').map((e) => e.payload.RoomId)).toEqual(['tandy-test-rest'])
-    await gw.post(tencentQuery(), JSON.stringify({ CallbackCommand: 'Live.CallbackAfterDestroyRoom', RoomId: 'after', EventType: 'DestroyByUser', EventTime: 2 }))
+    await gw.post(
+      tencentQuery(),
+      JSON.stringify({ CallbackCommand: 'Live.CallbackAfterDestroyRoom', RoomId: 'after', EventType: 'DestroyByUser', EventTime: 2 }),
+    )
     await until(() => deliveredTo('rec').length === 2, 3000, 'delivery by the new instance')
     await gw.close()
     expect(closed).toEqual(['rec', 'rec'])

@@ -16,7 +16,9 @@ import { REPO, tempDir, until } from '../helpers/gateway.ts'
 
 const DOCUMENTS = [
   'README.md',
-  ...readdirSync(join(REPO, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
+  ...readdirSync(join(REPO, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
   ...['plugins', 'examples'].flatMap((folder) =>
     readdirSync(join(REPO, folder))
       .filter((name) => existsSync(join(REPO, folder, name, 'README.md')))
@@ -72,7 +74,10 @@ function freshCopy(): string {
 }
 
 /** A new user's PATH: npm and node, but no node_modules/.bin (so no bun or deno). */
-const USER_PATH = (process.env.PATH ?? '').split(':').filter((entry) => !entry.includes('node_modules')).join(':')
+const USER_PATH = (process.env.PATH ?? '')
+  .split(':')
+  .filter((entry) => !entry.includes('node_modules'))
+  .join(':')
 const env = { PATH: USER_PATH, HOME: process.env.HOME ?? '/root' }
 
 interface Server {
@@ -155,7 +160,14 @@ describe('links between the documents', () => {
       .toLowerCase()
       .replace(/[^\w\- ]/g, '')
       .replace(/ /g, '-')
-  const anchors = (path: string) => new Set([...readFileSync(path, 'utf8').replace(/^```[\s\S]*?^```/gm, '').matchAll(/^#{1,6} (.*)$/gm)].map((m) => slug(m[1]!)))
+  const anchors = (path: string) =>
+    new Set(
+      [
+        ...readFileSync(path, 'utf8')
+          .replace(/^```[\s\S]*?^```/gm, '')
+          .matchAll(/^#{1,6} (.*)$/gm),
+      ].map((m) => slug(m[1]!)),
+    )
 
   it('resolve to files and headings that exist', () => {
     const broken: string[] = []

@@ -59,7 +59,13 @@ function baseCase(): Case {
       ['Sign', computeSign(TOKEN, time)],
       ['RequestTime', time],
     ],
-    body: JSON.stringify({ CallbackCommand: 'Live.CallbackAfterDestroyRoom', Operator_Account: 'admin', RoomId: marker, EventType: 'DestroyByUser', EventTime: 1703589922780 }),
+    body: JSON.stringify({
+      CallbackCommand: 'Live.CallbackAfterDestroyRoom',
+      Operator_Account: 'admin',
+      RoomId: marker,
+      EventType: 'DestroyByUser',
+      EventTime: 1703589922780,
+    }),
     headers: {},
     bom: false,
     valid: true,
@@ -94,7 +100,8 @@ const KEEP: Record<string, Mutation> = {
   deepExtra: (c, r) => (c.body = (c.body as string).replace(/}$/, `,"Deep":${nested(1 + (r.n % 62))}}`)),
   longExtraString: (c, r) => setBody(c, { ...asObject(c), Long: 'x'.repeat(1000 + (r.n % 20_000)) }),
   systemDestroy: (c) => setBody(c, { ...asObject(c), EventType: 'DestroyBySystem', Operator_Account: '@TIM#SYSTEM' }),
-  contentType: (c, r) => (c.headers['content-type'] = ['text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream', 'garbage/;;'][r.pick % 4]!),
+  contentType: (c, r) =>
+    (c.headers['content-type'] = ['text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream', 'garbage/;;'][r.pick % 4]!),
   noBodyCommand: (c) => {
     const { CallbackCommand: _drop, ...rest } = asObject(c)
     setBody(c, rest)
@@ -122,7 +129,8 @@ const BREAK: Record<string, Mutation> = {
     setBody(c, body)
   },
   // Each of these values is invalid for each of these fields.
-  wrongType: (c, r) => setBody(c, { ...asObject(c), [['RoomId', 'EventType', 'EventTime', 'Operator_Account'][r.pick % 4]!]: [{ x: 1 }, [1], true, null, 1.5][r.n % 5] }),
+  wrongType: (c, r) =>
+    setBody(c, { ...asObject(c), [['RoomId', 'EventType', 'EventTime', 'Operator_Account'][r.pick % 4]!]: [{ x: 1 }, [1], true, null, 1.5][r.n % 5] }),
   commandMismatch: (c) => setQuery(c, 'CallbackCommand', 'Live.CallbackAfterCreateRoom'),
   tooLarge: (c) => setBody(c, { ...asObject(c), Pad: 'x'.repeat(MAX_BODY) }),
   method: (c, r) => (c.method = ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'][r.pick % 5]!),
@@ -134,11 +142,10 @@ const keepNames = Object.keys(KEEP)
 const breakNames = Object.keys(BREAK)
 const mutationInput = fc.record({ text: fc.string({ maxLength: 40 }), n: fc.nat(), pick: fc.nat() })
 
-const caseArbitrary = fc
-  .record({
-    keep: fc.array(fc.tuple(fc.constantFrom(...keepNames), mutationInput), { maxLength: 4 }),
-    breaks: fc.array(fc.tuple(fc.constantFrom(...breakNames), mutationInput), { maxLength: 2 }),
-  })
+const caseArbitrary = fc.record({
+  keep: fc.array(fc.tuple(fc.constantFrom(...keepNames), mutationInput), { maxLength: 4 }),
+  breaks: fc.array(fc.tuple(fc.constantFrom(...breakNames), mutationInput), { maxLength: 2 }),
+})
 
 type Spec = { keep: Array<[string, { text: string; n: number; pick: number }]>; breaks: Array<[string, { text: string; n: number; pick: number }]> }
 
@@ -237,7 +244,10 @@ describe('ingress fuzzing', () => {
 
   it('never answers 200 or 5xx to noise, and keeps the contract shape', async () => {
     let runs = 0
-    const key = fc.oneof(fc.constantFrom('SdkAppid', 'sdkappid', 'SDKAPPID', 'CallbackCommand', 'Sign', 'RequestTime', 'contenttype', 'SdkAppId'), fc.string({ maxLength: 10 }))
+    const key = fc.oneof(
+      fc.constantFrom('SdkAppid', 'sdkappid', 'SDKAPPID', 'CallbackCommand', 'Sign', 'RequestTime', 'contenttype', 'SdkAppId'),
+      fc.string({ maxLength: 10 }),
+    )
     const value = fc.oneof(fc.constant(APP), fc.constant('Live.CallbackAfterDestroyRoom'), fc.string({ maxLength: 30 }), fc.nat().map(String))
     const body = fc.oneof(
       fc.string({ maxLength: 200 }),
@@ -247,14 +257,19 @@ describe('ingress fuzzing', () => {
       fc.bigInt().map((n) => `{"CallbackCommand":"Live.CallbackAfterDestroyRoom","RoomId":"r","EventType":"DestroyByUser","EventTime":${n}}`),
     )
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('POST', 'POST', 'POST', 'GET', 'PUT', 'DELETE', 'PATCH'), fc.array(fc.tuple(key, value), { maxLength: 8 }), body, async (method, query, payload) => {
-        runs++
-        const response = await gw.app.handle(
-          new Request(`http://localhost/callback?${new URLSearchParams(query)}`, { method, body: method === 'GET' ? null : payload }),
-        )
-        const answer = await expectContractShape(response)
-        expect(answer.ActionStatus).toBe('FAIL')
-      }),
+      fc.asyncProperty(
+        fc.constantFrom('POST', 'POST', 'POST', 'GET', 'PUT', 'DELETE', 'PATCH'),
+        fc.array(fc.tuple(key, value), { maxLength: 8 }),
+        body,
+        async (method, query, payload) => {
+          runs++
+          const response = await gw.app.handle(
+            new Request(`http://localhost/callback?${new URLSearchParams(query)}`, { method, body: method === 'GET' ? null : payload }),
+          )
+          const answer = await expectContractShape(response)
+          expect(answer.ActionStatus).toBe('FAIL')
+        },
+      ),
       { numRuns: RUNS, seed: SEED },
     )
     console.log(`fuzz: ${runs} noise requests (seed ${SEED}), none accepted`)

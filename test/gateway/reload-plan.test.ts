@@ -52,8 +52,7 @@ async function changes(before: string, after: string): Promise<string[]> {
   return describeReload(current, next, planReload(current, current.instances, next))
 }
 
-const WITH_PLUGINS = (plugins: string, routes: string, extra = '') =>
-  `${yaml('')}plugins:\n${plugins}routes:\n${routes}${extra}`
+const WITH_PLUGINS = (plugins: string, routes: string, extra = '') => `${yaml('')}plugins:\n${plugins}routes:\n${routes}${extra}`
 const rec = (id: string, options = '{}') => `  ${id}: { use: ${RECORDING_PLUGIN}, options: ${options} }\n`
 const route = (to: string) => `  - { match: "*", to: [${to}] }\n`
 
@@ -76,7 +75,10 @@ describe('describeReload: what the reload line says changed', () => {
 
   it('names tencent and the caller checks without their values, and restart-only sections', async () => {
     const before = yaml('allowIps: [10.0.0.1]')
-    const after = yaml('allowIps: [10.0.0.2], trustProxy: true, readTimeoutMs: 500').replace('sdkAppId: 1400000000', 'sdkAppId: 1400000000, token: sEcReT-token-1')
+    const after = yaml('allowIps: [10.0.0.2], trustProxy: true, readTimeoutMs: 500').replace(
+      'sdkAppId: 1400000000',
+      'sdkAppId: 1400000000, token: sEcReT-token-1',
+    )
     const said = await changes(before, after)
     expect(said).toEqual(['tencent changed', 'server.allowIps changed', 'server.trustProxy changed', 'server changed (takes effect after a restart)'])
     expect(said.join(' ')).not.toContain('sEcReT')
@@ -116,7 +118,11 @@ describe('SIGHUP on a real process', () => {
     const path = join(tempDir('reload-line-'), 'config.yaml')
     writeFileSync(path, yaml(''))
     server = await startServer(path)
-    const listening = server.output().split('\n').map((line) => (line.startsWith('{') ? JSON.parse(line) : {})).find((line) => line.msg === 'listening')
+    const listening = server
+      .output()
+      .split('\n')
+      .map((line) => (line.startsWith('{') ? JSON.parse(line) : {}))
+      .find((line) => line.msg === 'listening')
     expect(listening.pid).toBe(server.pid)
 
     writeFileSync(path, `${yaml('')}log: { level: debug }\n`)

@@ -50,7 +50,14 @@ export async function makeGateway(yaml: string, options: { env?: Record<string, 
 
 /** The query Tencent sends for the destroy-room callback. */
 export function tencentQuery(extra: Record<string, string> = {}, appId = APP_ID): string {
-  return new URLSearchParams({ SdkAppid: appId, CallbackCommand: DESTROY, contenttype: 'json', ClientIP: '127.0.0.1', OptPlatform: 'RESTAPI', ...extra }).toString()
+  return new URLSearchParams({
+    SdkAppid: appId,
+    CallbackCommand: DESTROY,
+    contenttype: 'json',
+    ClientIP: '127.0.0.1',
+    OptPlatform: 'RESTAPI',
+    ...extra,
+  }).toString()
 }
 
 /** Minimal config with one recording plugin instance per id, all routed from every command. */
@@ -82,7 +89,12 @@ ${extra}`
 export function writeSyncConfig(
   dir: string,
   sinkUrl: string,
-  { name = 'config.yaml', store = './data/gateway.db', concurrency = 4, retry = '{ maxAttempts: 50, initialDelayMs: 20, maxDelayMs: 200 }' }: { name?: string; store?: string; concurrency?: number; retry?: string } = {},
+  {
+    name = 'config.yaml',
+    store = './data/gateway.db',
+    concurrency = 4,
+    retry = '{ maxAttempts: 50, initialDelayMs: 20, maxDelayMs: 200 }',
+  }: { name?: string; store?: string; concurrency?: number; retry?: string } = {},
 ): string {
   const path = join(dir, name)
   writeFileSync(

@@ -30,7 +30,10 @@ export interface ServerProcess {
 }
 
 /** Starts `serve` and resolves once it logs that it listens (port 0 allowed). */
-export async function startServer(configPath: string, { runtime = 'bun', env = {} }: { runtime?: 'bun' | 'deno'; env?: Record<string, string> } = {}): Promise<ServerProcess> {
+export async function startServer(
+  configPath: string,
+  { runtime = 'bun', env = {} }: { runtime?: 'bun' | 'deno'; env?: Record<string, string> } = {},
+): Promise<ServerProcess> {
   const cmd = runtime === 'bun' ? [BUN, MAIN, '--config', configPath] : [DENO, 'run', '-A', MAIN, '--config', configPath]
   const child = Bun.spawn(cmd, { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, stdout: 'pipe', stderr: 'pipe' })
   let out = ''

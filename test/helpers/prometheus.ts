@@ -81,7 +81,8 @@ function checkHistogram(family: Family): void {
     const buckets = samples.filter((s) => s.name.endsWith('_bucket'))
     const count = samples.find((s) => s.name.endsWith('_count'))
     if (!buckets.length || !count || !samples.some((s) => s.name.endsWith('_sum'))) throw new Error(`incomplete histogram ${family.name} ${key}`)
-    if (buckets.at(-1)!.labels.le !== '+Inf' || buckets.at(-1)!.value !== count.value) throw new Error(`histogram ${family.name} ${key} does not end at +Inf = count`)
+    if (buckets.at(-1)!.labels.le !== '+Inf' || buckets.at(-1)!.value !== count.value)
+      throw new Error(`histogram ${family.name} ${key} does not end at +Inf = count`)
     for (let i = 1; i < buckets.length; i++) if (buckets[i]!.value < buckets[i - 1]!.value) throw new Error(`histogram ${family.name} ${key} is not cumulative`)
   }
 }

@@ -63,7 +63,11 @@ export function parseResponses(raw: string): RawResponse[] {
  * collects the answer until the server closes, `expect` responses are complete, or
  * `waitMs` passes (only a bound on the wait: no test asserts how long anything took).
  */
-export function exchange(port: number, parts: (string | Uint8Array)[], { expect = Infinity, waitMs = 5000 }: { expect?: number; waitMs?: number } = {}): Promise<Exchange> {
+export function exchange(
+  port: number,
+  parts: (string | Uint8Array)[],
+  { expect = Infinity, waitMs = 5000 }: { expect?: number; waitMs?: number } = {},
+): Promise<Exchange> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1')
     let raw = ''

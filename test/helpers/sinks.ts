@@ -21,10 +21,7 @@ export interface Sink {
   close(): Promise<void>
 }
 
-export function startSink(
-  respond: Sink['respond'] = () => new Response('ok'),
-  port = 0,
-): Sink {
+export function startSink(respond: Sink['respond'] = () => new Response('ok'), port = 0): Sink {
   const requests: RecordedRequest[] = []
   const waiters: Array<{ count: number; resolve: () => void }> = []
   const sink = {} as Sink
@@ -59,10 +56,7 @@ export function startSink(
     waitFor(count: number, timeoutMs = 5000) {
       if (requests.length >= count) return Promise.resolve(requests)
       return new Promise<RecordedRequest[]>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`sink got ${requests.length} requests, wanted ${count}`)),
-          timeoutMs,
-        )
+        const timer = setTimeout(() => reject(new Error(`sink got ${requests.length} requests, wanted ${count}`)), timeoutMs)
         waiters.push({
           count,
           resolve: () => {

@@ -86,7 +86,11 @@ describe('allow list', () => {
   it('uses the peer address without trustProxy, ignoring a forged X-Forwarded-For', async () => {
     const gw = await makeGateway(recordingConfig({ extra: 'server:\n  allowIps: [10.1.2.3]' }))
     const request = (peer: string, forwarded?: string) => {
-      const r = new Request(`http://localhost/callback?${tencentQuery()}`, { method: 'POST', body: SEED_BODY, headers: forwarded ? { 'x-forwarded-for': forwarded } : {} })
+      const r = new Request(`http://localhost/callback?${tencentQuery()}`, {
+        method: 'POST',
+        body: SEED_BODY,
+        headers: forwarded ? { 'x-forwarded-for': forwarded } : {},
+      })
       setClientAddress(r, peer)
       return gw.app.handle(r)
     }
@@ -96,7 +100,9 @@ describe('allow list', () => {
   })
 
   it('rejects an invalid entry in the config', async () => {
-    await expect(makeGateway(recordingConfig({ extra: 'server:\n  allowIps: [10.0.0.0/40]' }))).rejects.toThrow('server.allowIps[0]: "10.0.0.0/40" has a prefix length outside 0..32')
+    await expect(makeGateway(recordingConfig({ extra: 'server:\n  allowIps: [10.0.0.0/40]' }))).rejects.toThrow(
+      'server.allowIps[0]: "10.0.0.0/40" has a prefix length outside 0..32',
+    )
   })
 
   it('rejects an invalid trustProxy entry in the config, with its path', async () => {
@@ -108,7 +114,11 @@ describe('allow list', () => {
   it('with a proxy list, ignores X-Forwarded-For from a peer that is not the proxy', async () => {
     const gw = await makeGateway(recordingConfig({ extra: 'server:\n  allowIps: [10.1.2.3]\n  trustProxy: [127.0.0.1]' }))
     const request = (peer: string, forwarded?: string) => {
-      const r = new Request(`http://localhost/callback?${tencentQuery()}`, { method: 'POST', body: SEED_BODY, headers: forwarded ? { 'x-forwarded-for': forwarded } : {} })
+      const r = new Request(`http://localhost/callback?${tencentQuery()}`, {
+        method: 'POST',
+        body: SEED_BODY,
+        headers: forwarded ? { 'x-forwarded-for': forwarded } : {},
+      })
       setClientAddress(r, peer)
       return gw.app.handle(r)
     }
@@ -125,7 +135,10 @@ describe('on a real server', () => {
   let port: number
   beforeAll(async () => {
     const path = join(tempDir('guards-'), 'config.yaml')
-    writeFileSync(path, `server: { port: 0, hostname: 127.0.0.1, readTimeoutMs: 400, allowIps: [127.0.0.1, "::1"] }\ntencent: { sdkAppId: 1400000000 }\nstore: { path: ./data/gateway.db }\n`)
+    writeFileSync(
+      path,
+      `server: { port: 0, hostname: 127.0.0.1, readTimeoutMs: 400, allowIps: [127.0.0.1, "::1"] }\ntencent: { sdkAppId: 1400000000 }\nstore: { path: ./data/gateway.db }\n`,
+    )
     server = await startServer(path)
     port = server.port
   })

@@ -78,7 +78,8 @@ describe('accepted', () => {
   })
 
   it('keeps integers above 2^53 exact and unknown fields', async () => {
-    const body = '{"CallbackCommand":"Live.CallbackAfterDestroyRoom","Operator_Account":144115216631667826,"RoomId":"r1","EventType":"DestroyBySystem","EventTime":"1703589922780","NewField":{"x":[1,2]}}'
+    const body =
+      '{"CallbackCommand":"Live.CallbackAfterDestroyRoom","Operator_Account":144115216631667826,"RoomId":"r1","EventType":"DestroyBySystem","EventTime":"1703589922780","NewField":{"x":[1,2]}}'
     expect((await gw.post(tencentQuery(), body)).status).toBe(200)
     const [event] = await until(() => deliveredTo('rec').length > 0 && deliveredTo('rec'))
     expect(event!.payload.Operator_Account).toBe('144115216631667826')
@@ -181,7 +182,7 @@ describe('400: body', () => {
     gw = await makeGateway(recordingConfig())
   })
 
-  it("rejects the doc sample with its // comment: it is not JSON", async () => {
+  it('rejects the doc sample with its // comment: it is not JSON', async () => {
     const withComment = SEED_BODY.replace('"DestroyByUser",', '"DestroyByUser", // user or system')
     await expectFail(await gw.post(tencentQuery(), withComment), 400, 40001)
     await expectOnlyGoodDelivered()

@@ -96,14 +96,18 @@ ${readmeNginxBlock(port, upstreamPort)}
   let exited = false
   void child.exited.then(() => (exited = true))
   const log = () => (existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : '')
-  await until(async () => {
-    if (exited) throw new Error(`nginx exited before listening: ${await new Response(child.stderr).text()}${log()}`)
-    return new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1')
-      socket.on('connect', () => (socket.destroy(), resolve(true)))
-      socket.on('error', () => resolve(false))
-    })
-  }, 10_000, 'nginx to listen')
+  await until(
+    async () => {
+      if (exited) throw new Error(`nginx exited before listening: ${await new Response(child.stderr).text()}${log()}`)
+      return new Promise<boolean>((resolve) => {
+        const socket = connect(port, '127.0.0.1')
+        socket.on('connect', () => (socket.destroy(), resolve(true)))
+        socket.on('error', () => resolve(false))
+      })
+    },
+    10_000,
+    'nginx to listen',
+  )
   return {
     port,
     async stop() {
@@ -121,7 +125,13 @@ interface RawResponse {
 /** One POST over a raw socket, from the given source address (all of 127.0.0.0/8 is local on Linux). */
 function postFrom(localAddress: string, port: number, room: string, headers: Record<string, string> = {}): Promise<RawResponse> {
   const body = JSON.stringify({ CallbackCommand: 'Live.CallbackAfterDestroyRoom', RoomId: room, EventType: 'DestroyByUser', EventTime: 1 })
-  const head = Object.entries({ Host: 'gw.example.com', 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close', ...headers })
+  const head = Object.entries({
+    Host: 'gw.example.com',
+    'Content-Type': 'application/json',
+    'Content-Length': String(Buffer.byteLength(body)),
+    Connection: 'close',
+    ...headers,
+  })
     .map(([k, v]) => `${k}: ${v}\r\n`)
     .join('')
   return new Promise((resolve, reject) => {

@@ -45,9 +45,13 @@ describe('plugin host', () => {
 
   it('reports a setup that throws', async () => {
     const journal: string[] = []
-    const failing = spec('bad', () => {
-      throw new Error('cannot reach the CRM')
-    }, journal)
+    const failing = spec(
+      'bad',
+      () => {
+        throw new Error('cannot reach the CRM')
+      },
+      journal,
+    )
     await expect(setUpPlugins([failing], options())).rejects.toThrow('cannot reach the CRM')
   })
 })

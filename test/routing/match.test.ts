@@ -46,7 +46,13 @@ describe('compileRoutes', () => {
   })
 
   it('compares numbers and digit strings as text (big ids arrive as strings)', () => {
-    const table = compileRoutes([{ match: '*', where: { Owner: 144115216631667826n.toString() }, to: ['a'] }, { match: '*', where: { Count: 3 }, to: ['b'] }], all)
+    const table = compileRoutes(
+      [
+        { match: '*', where: { Owner: 144115216631667826n.toString() }, to: ['a'] },
+        { match: '*', where: { Count: 3 }, to: ['b'] },
+      ],
+      all,
+    )
     expect(table.targetsFor('x', { Owner: '144115216631667826', Count: '3' })).toEqual(['a', 'b'])
     expect(table.targetsFor('x', { Owner: { nested: true } })).toEqual([])
   })

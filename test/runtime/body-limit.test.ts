@@ -98,7 +98,10 @@ for (const runtime of RUNTIMES) {
     })
 
     it('takes a body of exactly the limit', async () => {
-      const result = await exchange(gw.port, [`POST ${CALLBACK_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1048576\r\nConnection: close\r\n\r\n`, paddedBody('exactly-limit', 1048576)])
+      const result = await exchange(gw.port, [
+        `POST ${CALLBACK_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1048576\r\nConnection: close\r\n\r\n`,
+        paddedBody('exactly-limit', 1048576),
+      ])
       expect(result.responses[0]?.status).toBe(200)
       await gw.waitDelivered('exactly-limit')
       expect(gw.delivered()).toEqual(['exactly-limit'])

@@ -74,7 +74,10 @@ for (const runtime of RUNTIMES) {
     } else {
       it('pipelining: both callbacks are answered in order and delivered', async () => {
         const result = await exchange(gw.port, [postCallback('pipe-1') + postCallback('pipe-2')], { expect: 2 })
-        expect(result.responses.map((r) => [r.status, r.body])).toEqual([[200, OK], [200, OK]])
+        expect(result.responses.map((r) => [r.status, r.body])).toEqual([
+          [200, OK],
+          [200, OK],
+        ])
         const delivered = await settled('pipe-control')
         expect(delivered).toContain('pipe-1')
         expect(delivered).toContain('pipe-2')
@@ -104,9 +107,15 @@ for (const runtime of RUNTIMES) {
     }
 
     const shapes: [string, (room: string) => string][] = [
-      ['Content-Length and Transfer-Encoding', (room) => smuggling(room, `Content-Length: 5\r\nTransfer-Encoding: chunked\r\n`).replace(destroyBody(room), chunkedBody(room))],
+      [
+        'Content-Length and Transfer-Encoding',
+        (room) => smuggling(room, `Content-Length: 5\r\nTransfer-Encoding: chunked\r\n`).replace(destroyBody(room), chunkedBody(room)),
+      ],
       ['two different Content-Lengths', (room) => smuggling(room, `Content-Length: ${destroyBody(room).length}\r\nContent-Length: 5\r\n`)],
-      ['Transfer-Encoding other than chunked', (room) => smuggling(room, `Transfer-Encoding: gzip, chunked, identity\r\n`).replace(destroyBody(room), chunkedBody(room))],
+      [
+        'Transfer-Encoding other than chunked',
+        (room) => smuggling(room, `Transfer-Encoding: gzip, chunked, identity\r\n`).replace(destroyBody(room), chunkedBody(room)),
+      ],
     ]
     for (const [name, request] of shapes) {
       it(`smuggling shape (${name}): an empty 400 and a closed connection, nothing stored`, async () => {

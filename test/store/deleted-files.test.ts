@@ -22,7 +22,8 @@ afterAll(async () => {
   await sink.close()
 })
 
-const body = (room: string) => JSON.stringify({ CallbackCommand: 'Live.CallbackAfterDestroyRoom', RoomId: room, EventType: 'DestroyByUser', EventTime: 1_700_000_000_000 })
+const body = (room: string) =>
+  JSON.stringify({ CallbackCommand: 'Live.CallbackAfterDestroyRoom', RoomId: room, EventType: 'DestroyByUser', EventTime: 1_700_000_000_000 })
 const delivered = (room: string) => sink.requests.filter((r) => r.json().payload.RoomId === room).length
 
 async function gatewayWithFiveDelivered(prefix: string): Promise<{ dir: string; server: ServerProcess; db: string }> {

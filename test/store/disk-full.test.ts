@@ -48,7 +48,13 @@ function cpuSeconds(pid: number): number {
 }
 
 const body = (i: number) =>
-  JSON.stringify({ CallbackCommand: 'Live.CallbackAfterDestroyRoom', RoomId: `room-${i}`, EventType: 'DestroyByUser', EventTime: 1_700_000_000_000 + i, Padding: 'x'.repeat(3000) })
+  JSON.stringify({
+    CallbackCommand: 'Live.CallbackAfterDestroyRoom',
+    RoomId: `room-${i}`,
+    EventType: 'DestroyByUser',
+    EventTime: 1_700_000_000_000 + i,
+    Padding: 'x'.repeat(3000),
+  })
 
 ;(mountError ? describe.skip : describe)('store on a full disk', () => {
   it('pauses deliveries instead of looping, answers 503, and delivers everything acknowledged once space is back', async () => {
@@ -91,8 +97,16 @@ const body = (i: number) =>
 
     // Space comes back: held outcomes land, the lane resumes, new callbacks are stored again.
     rmSync(filler)
-    await until(() => [...acknowledged].every((room) => sink.requests.some((r) => r.json().payload.RoomId === room)), 20_000, 'every acknowledged callback to be delivered')
-    await until(async () => (await fetch(`${server!.url}?${tencentQuery()}`, { method: 'POST', body: body(i++) })).status === 200, 10_000, 'the store to accept callbacks again')
+    await until(
+      () => [...acknowledged].every((room) => sink.requests.some((r) => r.json().payload.RoomId === room)),
+      20_000,
+      'every acknowledged callback to be delivered',
+    )
+    await until(
+      async () => (await fetch(`${server!.url}?${tencentQuery()}`, { method: 'POST', body: body(i++) })).status === 200,
+      10_000,
+      'the store to accept callbacks again',
+    )
     await until(() => server!.output().includes('the store accepts delivery outcomes again; deliveries resume'), 10_000, 'the lane to resume')
 
     server.kill('SIGTERM')

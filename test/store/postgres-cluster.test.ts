@@ -109,13 +109,18 @@ describePg('three instances on one PostgreSQL store', () => {
       const cluster = await startCluster(clusterConfig(url, sink.url))
       let live = cluster
       let killedAt = -1
-      const acknowledged = await spread(3000, () => live, 32, (answered) => {
-        if (answered === 1000 && killedAt < 0) {
-          killedAt = sink.requests.length
-          cluster[0]!.kill('SIGKILL')
-          live = cluster.slice(1)
-        }
-      })
+      const acknowledged = await spread(
+        3000,
+        () => live,
+        32,
+        (answered) => {
+          if (answered === 1000 && killedAt < 0) {
+            killedAt = sink.requests.length
+            cluster[0]!.kill('SIGKILL')
+            live = cluster.slice(1)
+          }
+        },
+      )
       expect(killedAt).toBeGreaterThanOrEqual(0)
       // Requests racing the kill may fail; everything else was answered OK by someone.
       expect(acknowledged.size).toBeGreaterThan(2900)
@@ -129,17 +134,47 @@ describePg('three instances on one PostgreSQL store', () => {
         'every acknowledged callback at the receiver',
       ).catch(async (error) => {
         const sql = rawSql(url)
-        const rows = await sql`SELECT status, lease_owner IS NOT NULL AS leased, count(*)::int AS n, min(lease_until) AS lease_min, max(attempts) AS attempts, max(last_error) AS error FROM gateway_deliveries WHERE status <> 'done' GROUP BY 1, 2`
+        const rows =
+          await sql`SELECT status, lease_owner IS NOT NULL AS leased, count(*)::int AS n, min(lease_until) AS lease_min, max(attempts) AS attempts, max(last_error) AS error FROM gateway_deliveries WHERE status <> 'done' GROUP BY 1, 2`
         const events = await sql`SELECT count(*)::int AS n FROM gateway_events`
         console.log('owners', JSON.stringify(await sql`SELECT lease_owner, count(*)::int FROM gateway_deliveries WHERE lease_owner IS NOT NULL GROUP BY 1`))
-        console.log('activity', JSON.stringify(await sql`SELECT pid, state, wait_event_type, wait_event, left(query, 120) AS q, now() - xact_start AS xact FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`))
+        console.log(
+          'activity',
+          JSON.stringify(
+            await sql`SELECT pid, state, wait_event_type, wait_event, left(query, 120) AS q, now() - xact_start AS xact FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+          ),
+        )
         await sql.end()
-        console.log('store at timeout:', JSON.stringify(rows), 'events', JSON.stringify(events), 'now', Date.now(), 'missing', [...acknowledged].filter((room) => !tally(sink.requests).unique.has(room)).slice(0, 5))
+        console.log(
+          'store at timeout:',
+          JSON.stringify(rows),
+          'events',
+          JSON.stringify(events),
+          'now',
+          Date.now(),
+          'missing',
+          [...acknowledged].filter((room) => !tally(sink.requests).unique.has(room)).slice(0, 5),
+        )
         for (const server of cluster.slice(1)) {
           const text = await (await fetch(server.url.replace('/callback', '/metrics'))).text()
-          console.log('metrics', server.port, text.split('\n').filter((l) => /in_flight|deliveries_total|busy/.test(l) && !l.startsWith('#')).join(' | '))
+          console.log(
+            'metrics',
+            server.port,
+            text
+              .split('\n')
+              .filter((l) => /in_flight|deliveries_total|busy/.test(l) && !l.startsWith('#'))
+              .join(' | '),
+          )
         }
-        for (const server of cluster) console.log(server.output().split('\n').filter((line) => /warn|error/.test(line)).slice(-5).join('\n'))
+        for (const server of cluster)
+          console.log(
+            server
+              .output()
+              .split('\n')
+              .filter((line) => /warn|error/.test(line))
+              .slice(-5)
+              .join('\n'),
+          )
         throw error
       })
       const { unique, duplicates } = tally(sink.requests)

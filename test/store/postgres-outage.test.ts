@@ -111,7 +111,7 @@ async function gatewayBehindProxy(label: string): Promise<TestGateway> {
 }
 
 describePg('PostgreSQL outage', () => {
-  it('answers 503 within Tencent\'s 2 s when the database stops answering, and recovers', async () => {
+  it("answers 503 within Tencent's 2 s when the database stops answering, and recovers", async () => {
     gw = await gatewayBehindProxy('stall')
 
     proxy!.stall()
@@ -133,16 +133,19 @@ describePg('PostgreSQL outage', () => {
     }
 
     proxy!.unstall()
-    const after = await until(async () => {
-      const response = await gw!.post(tencentQuery(), body('after'))
-      return response.status === 200 && response
-    }, 10_000, 'a 200 once the database answers again')
+    const after = await until(
+      async () => {
+        const response = await gw!.post(tencentQuery(), body('after'))
+        return response.status === 200 && response
+      },
+      10_000,
+      'a 200 once the database answers again',
+    )
     expect(after.status).toBe(200)
     // The stalled commit may land late: that callback was answered 503, and delivering it too is
     // harmless. What matters is that every 200 is delivered.
     await until(() => deliveredTo('rec').some((e) => e.payload.RoomId === 'after'), 5000, 'the delivery after recovery')
   }, 30_000)
-
 
   it('shuts down within a bounded time while the database does not answer', async () => {
     const store = await PgStore.open({ url: await proxiedPgUrl('closing') })
@@ -173,10 +176,14 @@ describePg('PostgreSQL outage', () => {
 
     await proxy!.restore()
     // The pool reconnects by itself: the next callback is stored and delivered.
-    const after = await until(async () => {
-      const response = await gw!.post(tencentQuery(), body('after'))
-      return response.status === 200 && response
-    }, 10_000, 'a 200 once the database is back')
+    const after = await until(
+      async () => {
+        const response = await gw!.post(tencentQuery(), body('after'))
+        return response.status === 200 && response
+      },
+      10_000,
+      'a 200 once the database is back',
+    )
     expect(after.status).toBe(200)
     await until(() => deliveredTo('rec').length === 2, 5000, 'the delivery after recovery')
     await new Promise((r) => setTimeout(r, 300))

@@ -19,7 +19,15 @@ async function store(url: string, options: { dedupWindowMs?: number; leaseMs?: n
 let n = 0
 function event(targets: string[], extra: Partial<NewEvent> = {}): NewEvent {
   n++
-  return { id: crypto.randomUUID(), command: 'Live.CallbackAfterDestroyRoom', sdkAppId: '1400000000', receivedAt: Date.now(), body: `{"RoomId":"r${n}"}`, targets, ...extra }
+  return {
+    id: crypto.randomUUID(),
+    command: 'Live.CallbackAfterDestroyRoom',
+    sdkAppId: '1400000000',
+    receivedAt: Date.now(),
+    body: `{"RoomId":"r${n}"}`,
+    targets,
+    ...extra,
+  }
 }
 
 describePg('PgStore', () => {
@@ -160,9 +168,7 @@ describePg('PgStore', () => {
     const url = freshPgUrl('dedup')
     const a = await store(url, { dedupWindowMs: 60_000 })
     const b = await store(url, { dedupWindowMs: 60_000 })
-    const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).append(event(['d'], { dedupKey: 'same-key' }))),
-    )
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).append(event(['d'], { dedupKey: 'same-key' }))))
     expect(results.filter((r) => r === 'stored')).toHaveLength(1)
     expect(results.filter((r) => r === 'duplicate')).toHaveLength(9)
     expect((await a.stats())[0]!.pending).toBe(1)

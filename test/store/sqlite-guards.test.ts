@@ -12,7 +12,14 @@ import { SqliteStore } from '../../src/store/sqlite/store.ts'
 import type { NewEvent } from '../../src/store/store.ts'
 import { tempDir } from '../helpers/gateway.ts'
 
-const event = (id: string): NewEvent => ({ id, command: 'Live.CallbackAfterDestroyRoom', sdkAppId: '1400000000', receivedAt: Date.now(), body: '{}', targets: ['p'] })
+const event = (id: string): NewEvent => ({
+  id,
+  command: 'Live.CallbackAfterDestroyRoom',
+  sdkAppId: '1400000000',
+  receivedAt: Date.now(),
+  body: '{}',
+  targets: ['p'],
+})
 const opened: SqliteStore[] = []
 const open = (options: ConstructorParameters<typeof SqliteStore>[0]) => {
   const store = new SqliteStore(options)
@@ -110,7 +117,11 @@ describe('held delivery outcomes', () => {
     }
     const lines: string[] = []
     const logger = { debug() {}, info() {}, warn: (msg: string) => void lines.push(msg), error: (msg: string) => void lines.push(msg) }
-    const dispatcher = new Dispatcher(store, [{ id: 'p', instance: { async deliver() {} }, concurrency: 4, retry: { maxAttempts: 5, initialDelayMs: 10, maxDelayMs: 50 } }], { logger: logger as never, heartbeatMs: 60_000 })
+    const dispatcher = new Dispatcher(
+      store,
+      [{ id: 'p', instance: { async deliver() {} }, concurrency: 4, retry: { maxAttempts: 5, initialDelayMs: 10, maxDelayMs: 50 } }],
+      { logger: logger as never, heartbeatMs: 60_000 },
+    )
     dispatcher.start()
     await store.append(event('E1'))
     await Bun.sleep(250) // refused at once, rewritten from 100 ms on
@@ -118,7 +129,10 @@ describe('held delivery outcomes', () => {
     expect(await dispatcher.stop(2000)).toBe(true)
     await store.close()
     const db = new DatabaseSync(path)
-    const rows = db.prepare('SELECT status, attempts FROM deliveries').all().map((row) => ({ ...row }))
+    const rows = db
+      .prepare('SELECT status, attempts FROM deliveries')
+      .all()
+      .map((row) => ({ ...row }))
     db.close()
     expect(calls).toBe(2)
     expect(rows).toEqual([{ status: 'done', attempts: 1 }])

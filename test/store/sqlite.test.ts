@@ -24,7 +24,10 @@ describe('SqliteStore', () => {
     store.onAppended((plugins) => notified.push([...plugins].sort()))
     await Promise.all([store.append(event(Date.now(), ['a'])), store.append(event(Date.now(), ['b'])), store.append(event(Date.now(), ['a']))])
     expect(notified).toEqual([['a', 'b']])
-    expect((await store.stats()).map((s) => [s.plugin, s.pending])).toEqual([['a', 2], ['b', 1]])
+    expect((await store.stats()).map((s) => [s.plugin, s.pending])).toEqual([
+      ['a', 2],
+      ['b', 1],
+    ])
   })
 
   it('never hands out a claimed delivery twice, and orders by due time then arrival', async () => {

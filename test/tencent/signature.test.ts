@@ -27,16 +27,29 @@ describe('verifySignature', () => {
   })
 
   it('rejects the same example 61 s later as stale, and accepts it at 60 s', () => {
-    expect(verifySignature({ ...base, sign: DOC_SIGN, requestTime: DOC_TIME, nowMs: AT_DOC_TIME + 61_000 })).toMatchObject({ ok: false, reason: 'request-time-skew', skewSeconds: 61 })
+    expect(verifySignature({ ...base, sign: DOC_SIGN, requestTime: DOC_TIME, nowMs: AT_DOC_TIME + 61_000 })).toMatchObject({
+      ok: false,
+      reason: 'request-time-skew',
+      skewSeconds: 61,
+    })
     expect(verifySignature({ ...base, sign: DOC_SIGN, requestTime: DOC_TIME, nowMs: AT_DOC_TIME + 60_000 }).ok).toBe(true)
-    expect(verifySignature({ ...base, sign: DOC_SIGN, requestTime: DOC_TIME, nowMs: AT_DOC_TIME - 61_000 })).toMatchObject({ ok: false, reason: 'request-time-skew' })
+    expect(verifySignature({ ...base, sign: DOC_SIGN, requestTime: DOC_TIME, nowMs: AT_DOC_TIME - 61_000 })).toMatchObject({
+      ok: false,
+      reason: 'request-time-skew',
+    })
   })
 
   it('rejects a wrong sign, a missing one, and a non-numeric time', () => {
-    expect(verifySignature({ ...base, sign: DOC_SIGN.replace('1', '2'), requestTime: DOC_TIME, nowMs: AT_DOC_TIME })).toMatchObject({ ok: false, reason: 'sign-mismatch' })
+    expect(verifySignature({ ...base, sign: DOC_SIGN.replace('1', '2'), requestTime: DOC_TIME, nowMs: AT_DOC_TIME })).toMatchObject({
+      ok: false,
+      reason: 'sign-mismatch',
+    })
     expect(verifySignature({ ...base, sign: undefined, requestTime: DOC_TIME, nowMs: AT_DOC_TIME })).toMatchObject({ ok: false, reason: 'sign-missing' })
     expect(verifySignature({ ...base, sign: DOC_SIGN, requestTime: undefined, nowMs: AT_DOC_TIME })).toMatchObject({ ok: false, reason: 'sign-missing' })
-    expect(verifySignature({ ...base, sign: DOC_SIGN, requestTime: '1669872112.5', nowMs: AT_DOC_TIME })).toMatchObject({ ok: false, reason: 'request-time-invalid' })
+    expect(verifySignature({ ...base, sign: DOC_SIGN, requestTime: '1669872112.5', nowMs: AT_DOC_TIME })).toMatchObject({
+      ok: false,
+      reason: 'request-time-invalid',
+    })
   })
 
   it('accepts any token during rotation', () => {

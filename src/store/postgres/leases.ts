@@ -88,11 +88,14 @@ export class Leases {
     if (held.length === 0) return
     try {
       const kept = new Set(
-        (await this.#sql<Array<{ token: string }>>`SELECT gateway_renew AS token FROM gateway_renew(${held.map(([, c]) => c.token)}::int8[], ${this.#leaseMs})`).map((r) => String(r.token)),
+        (
+          await this.#sql<Array<{ token: string }>>`SELECT gateway_renew AS token FROM gateway_renew(${held.map(([, c]) => c.token)}::int8[], ${this.#leaseMs})`
+        ).map((r) => String(r.token)),
       )
       const lost = held.filter(([id, claim]) => !kept.has(claim.token) && this.#claimed.get(id) === claim).map(([id]) => id)
       for (const id of lost) this.#claimed.get(id)!.lost = true
-      if (lost.length > 0) this.#warn('delivery leases lost (renewals failed for longer than store.leaseSeconds); those deliveries may run twice', { deliveryIds: lost })
+      if (lost.length > 0)
+        this.#warn('delivery leases lost (renewals failed for longer than store.leaseSeconds); those deliveries may run twice', { deliveryIds: lost })
     } catch {
       // The next renewal tries again.
     }

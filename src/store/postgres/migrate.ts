@@ -23,7 +23,10 @@ export async function migrate(sql: Sql): Promise<string> {
     if (!schema) {
       // search_path names a schema that does not exist yet: create the first one it names.
       const [{ search_path: path }] = await tx<[{ search_path: string }]>`SHOW search_path`
-      const first = path.split(',')[0]!.trim().replace(/^"(.*)"$/, '$1')
+      const first = path
+        .split(',')[0]!
+        .trim()
+        .replace(/^"(.*)"$/, '$1')
       if (!first || first === '$user') throw new GatewayError('PostgreSQL search_path names no schema the store can use', 'STORE_OPEN', 1)
       await tx`CREATE SCHEMA IF NOT EXISTS ${tx(first)}`
       ;[{ schema }] = await tx<[{ schema: string }]>`SELECT current_schema() AS schema`
@@ -32,7 +35,11 @@ export async function migrate(sql: Sql): Promise<string> {
     const done = new Set((await tx<Array<{ version: number }>>`SELECT version FROM gateway_migrations`).map((r) => r.version))
     const newest = Math.max(0, ...done)
     if (newest > latest) {
-      throw new GatewayError(`PostgreSQL schema "${schema}" holds store migration ${newest}; this version knows up to ${latest}. Run the newer version, or use another schema.`, 'STORE_SCHEMA', 1)
+      throw new GatewayError(
+        `PostgreSQL schema "${schema}" holds store migration ${newest}; this version knows up to ${latest}. Run the newer version, or use another schema.`,
+        'STORE_SCHEMA',
+        1,
+      )
     }
     for (const version of VERSIONS) {
       if (done.has(version)) continue

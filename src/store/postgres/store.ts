@@ -27,7 +27,17 @@
 import { redactUrl } from '../redact-url.ts'
 import { GatewayError } from '../../errors.ts'
 import { deadLetterFromRow, queueStatsFromRow } from '../rows.ts'
-import type { AppendResult, ClaimedDelivery, ClaimOptions, DeadLetter, DeadLetterSelector, DeliveryStatus, DeliveryStore, NewEvent, QueueStats } from '../store.ts'
+import type {
+  AppendResult,
+  ClaimedDelivery,
+  ClaimOptions,
+  DeadLetter,
+  DeadLetterSelector,
+  DeliveryStatus,
+  DeliveryStore,
+  NewEvent,
+  QueueStats,
+} from '../store.ts'
 import { CommitWriter, type Outcome } from './commit.ts'
 import { connect, type Sql } from './connect.ts'
 import { Leases } from './leases.ts'

@@ -100,7 +100,9 @@ export class SqliteCommitter {
     this.#files = options.files
     const db = options.db
     this.#statements = {
-      insertEvent: db.prepare('INSERT INTO events (id, command, sdk_app_id, received_at, client_ip, opt_platform, body, dedup_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      insertEvent: db.prepare(
+        'INSERT INTO events (id, command, sdk_app_id, received_at, client_ip, opt_platform, body, dedup_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
       insertDelivery: db.prepare('INSERT INTO deliveries (event_seq, plugin, next_at, updated_at) VALUES (?, ?, ?, ?)'),
       // Prepared once: exec() would parse these on every commit.
       begin: db.prepare('BEGIN IMMEDIATE'),
@@ -211,7 +213,16 @@ export class SqliteCommitter {
           continue
         }
         const e = write.event
-        const { lastInsertRowid } = insertEvent.run(e.id, e.command, e.sdkAppId, e.receivedAt, e.clientIp ?? null, e.optPlatform ?? null, e.body, e.dedupKey ?? null)
+        const { lastInsertRowid } = insertEvent.run(
+          e.id,
+          e.command,
+          e.sdkAppId,
+          e.receivedAt,
+          e.clientIp ?? null,
+          e.optPlatform ?? null,
+          e.body,
+          e.dedupKey ?? null,
+        )
         seqs.push(Number(lastInsertRowid))
         if (Number(lastInsertRowid) > this.#committedSeq) this.#committedSeq = Number(lastInsertRowid)
         for (const plugin of e.targets) {
@@ -302,7 +313,10 @@ export class SqliteCommitter {
     const seqs = [...this.#syncingWaiters, ...this.#unsynced].flatMap((waiter) => (waiter.seq === undefined ? [] : [waiter.seq]))
     const outcome = rescueAfterFailure(this.#db, this.#files?.dbPath, files?.file, seqs)
     this.#rescued = outcome.durable
-    this.#options.warn?.('the store stopped acknowledging callbacks (answered 503) and delivering; restart the gateway once the cause is fixed', { reason, ...outcome.fields })
+    this.#options.warn?.('the store stopped acknowledging callbacks (answered 503) and delivering; restart the gateway once the cause is fixed', {
+      reason,
+      ...outcome.fields,
+    })
   }
 
   /** Lands what is queued (outcomes), waits for the syncs and for a lock held elsewhere (bounded), then refuses the rest. */

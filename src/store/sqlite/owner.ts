@@ -59,7 +59,9 @@ export function claimStore(storePath: string, realPath = storePath): StoreOwners
   try {
     // Two gateways starting at the same moment may both create the table: wait briefly for that.
     db.exec('PRAGMA busy_timeout = 500')
-    db.exec('CREATE TABLE IF NOT EXISTS owner (k INTEGER PRIMARY KEY CHECK (k = 1), pid INTEGER NOT NULL, host TEXT NOT NULL, started_at INTEGER NOT NULL, nonce TEXT NOT NULL)')
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS owner (k INTEGER PRIMARY KEY CHECK (k = 1), pid INTEGER NOT NULL, host TEXT NOT NULL, started_at INTEGER NOT NULL, nonce TEXT NOT NULL)',
+    )
     db.exec('PRAGMA busy_timeout = 0')
     try {
       db.exec('BEGIN EXCLUSIVE')

@@ -78,7 +78,11 @@ export function openDatabase(path: string, waitMs: number): DatabaseSync {
     const version = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version)
     const hasTables = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get() !== undefined
     if (hasTables && version !== SCHEMA_VERSION) {
-      throw new GatewayError(`${path} holds store schema version ${version}; this version uses ${SCHEMA_VERSION}. Drain it with the version that wrote it, or move the file away.`, 'STORE_SCHEMA', 1)
+      throw new GatewayError(
+        `${path} holds store schema version ${version}; this version uses ${SCHEMA_VERSION}. Drain it with the version that wrote it, or move the file away.`,
+        'STORE_SCHEMA',
+        1,
+      )
     }
     db.exec(SCHEMA)
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)

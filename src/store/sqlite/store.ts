@@ -22,7 +22,17 @@ import { DedupWindow } from './dedup-window.ts'
 import { StoreFiles } from './files.ts'
 import { claimStore, type StoreOwnership } from './owner.ts'
 import { opening, openDatabase, realStorePath } from './schema.ts'
-import type { AppendResult, ClaimedDelivery, ClaimOptions, DeadLetter, DeadLetterSelector, DeliveryStatus, DeliveryStore, NewEvent, QueueStats } from '../store.ts'
+import type {
+  AppendResult,
+  ClaimedDelivery,
+  ClaimOptions,
+  DeadLetter,
+  DeadLetterSelector,
+  DeliveryStatus,
+  DeliveryStore,
+  NewEvent,
+  QueueStats,
+} from '../store.ts'
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' for tests. */
@@ -128,7 +138,9 @@ export class SqliteStore implements DeliveryStore {
     const windowMs = options.dedupWindowMs ?? 0
     if (windowMs > 0) {
       this.#dedup = new DedupWindow(windowMs)
-      this.#dedup.load(db.prepare('SELECT dedup_key, received_at FROM events ORDER BY seq DESC').iterate() as Iterable<{ dedup_key: string | null; received_at: number }>)
+      this.#dedup.load(
+        db.prepare('SELECT dedup_key, received_at FROM events ORDER BY seq DESC').iterate() as Iterable<{ dedup_key: string | null; received_at: number }>,
+      )
     }
   }
 
@@ -172,7 +184,7 @@ export class SqliteStore implements DeliveryStore {
     }
     const out: ClaimedDelivery[] = []
     let cursor = this.#cursors.get(plugin) ?? [-Infinity, 0]
-    for (let pass = 0; out.length < limit && pass < 2; ) {
+    for (let pass = 0; out.length < limit && pass < 2;) {
       const rows = this.#statements.due.all(plugin, now, cursor[0], cursor[1], durable, limit) as Record<string, unknown>[]
       for (const row of rows) {
         cursor = [Number(row.next_at), Number(row.id)]
@@ -255,9 +267,7 @@ export class SqliteStore implements DeliveryStore {
   async replayDead(selector: DeadLetterSelector): Promise<number> {
     const { sql, params } = this.#deadWhere(selector)
     const now = Date.now()
-    const result = this.#db
-      .prepare(`UPDATE deliveries SET status = 'pending', attempts = 0, next_at = ?, updated_at = ? WHERE ${sql}`)
-      .run(now, now, ...params)
+    const result = this.#db.prepare(`UPDATE deliveries SET status = 'pending', attempts = 0, next_at = ?, updated_at = ? WHERE ${sql}`).run(now, now, ...params)
     return Number(result.changes)
   }
 

@@ -8,9 +8,14 @@ import { computeSign } from '../../../src/tencent/signature.ts'
 
 const repo = new URL('../../../', import.meta.url).pathname
 const OK = '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}'
-const BODY = '{"CallbackCommand":"Live.CallbackAfterDestroyRoom","Operator_Account":144115216631667826,"RoomId":"deno-room","EventType":"DestroyBySystem","EventTime":1703589922780}'
+const BODY =
+  '{"CallbackCommand":"Live.CallbackAfterDestroyRoom","Operator_Account":144115216631667826,"RoomId":"deno-room","EventType":"DestroyBySystem","EventTime":1703589922780}'
 
-async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, pattern: RegExp, timeoutMs: number): Promise<{ match: RegExpExecArray; text: string }> {
+async function readUntil(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  pattern: RegExp,
+  timeoutMs: number,
+): Promise<{ match: RegExpExecArray; text: string }> {
   const decoder = new TextDecoder()
   let text = ''
   const deadline = Date.now() + timeoutMs
