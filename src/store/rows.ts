@@ -7,6 +7,13 @@ import type { ClaimedDelivery, DeadLetter, QueueStats } from './store.ts'
 
 type Row = Record<string, unknown>
 
+/** Error texts kept with a delivery (first_error, last_error) are cut to this many characters. */
+const MAX_ERROR_TEXT = 2000
+
+export function clipError(text: string): string {
+  return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}…` : text
+}
+
 const optional = (value: unknown): string | undefined => (value as string | null) ?? undefined
 
 export function claimedFromRow(row: Row): ClaimedDelivery {

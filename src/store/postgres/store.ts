@@ -26,7 +26,7 @@
  */
 import { redactUrl } from '../redact-url.ts'
 import { GatewayError } from '../../errors.ts'
-import { deadLetterFromRow, queueStatsFromRow } from '../rows.ts'
+import { clipError, deadLetterFromRow, queueStatsFromRow } from '../rows.ts'
 import type {
   AppendResult,
   ClaimedDelivery,
@@ -60,13 +60,8 @@ export interface PgStoreOptions {
   warn?: (message: string, fields: Record<string, unknown>) => void
 }
 
-const MAX_ERROR_TEXT = 2000
 /** How long close() waits for claims and writes under way. */
 const CLOSE_WAIT_MS = 5000
-
-function clip(text: string): string {
-  return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}…` : text
-}
 
 async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))
@@ -180,11 +175,11 @@ export class PgStore implements DeliveryStore {
   }
 
   retry(id: number, nextAt: number, error: string): Promise<void> {
-    return this.#settle(id, { kind: 'retry', id, token: this.#leases.tokenOf(id), nextAt, error: clip(error) })
+    return this.#settle(id, { kind: 'retry', id, token: this.#leases.tokenOf(id), nextAt, error: clipError(error) })
   }
 
   bury(id: number, error: string): Promise<void> {
-    return this.#settle(id, { kind: 'bury', id, token: this.#leases.tokenOf(id), error: clip(error) })
+    return this.#settle(id, { kind: 'bury', id, token: this.#leases.tokenOf(id), error: clipError(error) })
   }
 
   /** Never rejects: if the database is unreachable the lease simply expires. */

@@ -16,7 +16,7 @@ import { dirname } from 'node:path'
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import type { StoreConfig } from '../../config/schema.ts'
 import { GatewayError } from '../../errors.ts'
-import { claimedFromRow, deadLetterFromRow, queueStatsFromRow } from '../rows.ts'
+import { claimedFromRow, clipError, deadLetterFromRow, queueStatsFromRow } from '../rows.ts'
 import { SqliteCommitter } from './commit.ts'
 import { DedupWindow } from './dedup-window.ts'
 import { StoreFiles } from './files.ts'
@@ -53,12 +53,6 @@ export interface SqliteStoreOptions {
   create?: boolean
   /** Told when the store stops acknowledging, with the reason. */
   warn?: (message: string, fields?: Record<string, unknown>) => void
-}
-
-const MAX_ERROR_TEXT = 2000
-
-function clip(text: string): string {
-  return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}…` : text
 }
 
 export class SqliteStore implements DeliveryStore {
@@ -233,12 +227,12 @@ export class SqliteStore implements DeliveryStore {
   }
 
   retry(id: number, nextAt: number, error: string): Promise<void> {
-    const text = clip(error)
+    const text = clipError(error)
     return this.#settle(id, this.#statements.retry, [nextAt, text, text, Date.now(), id])
   }
 
   bury(id: number, error: string): Promise<void> {
-    const text = clip(error)
+    const text = clipError(error)
     return this.#settle(id, this.#statements.bury, [text, text, Date.now(), id])
   }
 
