@@ -4,6 +4,7 @@
  * `error.path`, Deno in `error.cause.message`), and a URL may be a credential (a Slack
  * incoming webhook) or carry a token in its query string.
  */
+import { concatBytes } from './bytes.ts'
 
 const MAX_BODY_BYTES = 16 * 1024
 
@@ -26,13 +27,7 @@ export async function readBodyText(response: Response): Promise<string> {
   } finally {
     await reader.cancel().catch(() => {})
   }
-  const bytes = new Uint8Array(total)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.length
-  }
-  return new TextDecoder().decode(bytes)
+  return new TextDecoder().decode(concatBytes(chunks, total))
 }
 
 /** A body as one short line for an error message. */

@@ -20,3 +20,9 @@ export async function withTimeout<T, U = T>(work: Promise<T>, ms: number, onTime
     clearTimeout(timer)
   }
 }
+
+/** Housekeeping timers (sweeps, checks, renewals) must not keep a stopping process alive. */
+export function unrefTimer<T>(timer: T): T {
+  ;(timer as { unref?: () => void }).unref?.()
+  return timer
+}

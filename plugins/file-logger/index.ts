@@ -12,6 +12,7 @@ import type { GatewayEvent, Logger, Static } from '../../src/plugin.ts'
 import { createGroupCommit } from './group-commit.ts'
 import { LogFile } from './log-file.ts'
 import { rotateBySize, rotateDaily, utcDate } from './rotation.ts'
+import { concatBytes } from '../../src/bytes.ts'
 
 export const FileLoggerOptions = t.Object(
   {
@@ -51,16 +52,6 @@ export const FileLoggerOptions = t.Object(
 export type FileLoggerOptions = Static<typeof FileLoggerOptions>
 
 const encoder = new TextEncoder()
-
-function concatBytes(chunks: Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const chunk of chunks) {
-    out.set(chunk, offset)
-    offset += chunk.length
-  }
-  return out
-}
 
 function serializeEvent(event: GatewayEvent): string {
   try {

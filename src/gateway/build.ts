@@ -18,6 +18,7 @@ import type { DeliveryStore } from '../store/store.ts'
 import { createLoadMeter } from './load-meter.ts'
 import { createMetrics, type GatewayMetrics } from './metrics.ts'
 import { describeReload, planReload } from './reload-plan.ts'
+import { unrefTimer } from '../timeout.ts'
 
 export interface BuildOptions {
   /** Where log lines go. @default stdout */
@@ -142,7 +143,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
   const prune = () => store.prune(Date.now() - retentionMs()).catch((error) => logger.warn('retention prune failed', { error }))
   const pruneTimer = setInterval(prune, HOUR_MS)
   // Retention is housekeeping: it must not keep a stopping process alive.
-  ;(pruneTimer as { unref?: () => void }).unref?.()
+  unrefTimer(pruneTimer)
 
   const warnIfUnsigned = () => {
     if (state.auth.tokens.length === 0) {

@@ -6,6 +6,7 @@
  */
 
 import { withTimeout } from '../timeout.ts'
+import { concatBytes } from '../bytes.ts'
 
 export type BodyResult = { ok: true; text: string } | { ok: false; reason: 'too-large' | 'timeout' | 'not-utf8' | 'aborted' }
 
@@ -40,14 +41,7 @@ async function readAll(request: Request, maxBytes: number): Promise<BodyResult> 
     }
     chunks.push(value)
   }
-  if (chunks.length === 1) return decode(chunks[0]!)
-  const all = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    all.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return decode(all)
+  return decode(concatBytes(chunks, size))
 }
 
 export function readBody(request: Request, maxBytes: number, timeoutMs: number): Promise<BodyResult> {

@@ -8,6 +8,7 @@
 import { claimedFromRow } from '../rows.ts'
 import type { ClaimedDelivery, ClaimOptions } from '../store.ts'
 import type { Sql } from './connect.ts'
+import { unrefTimer } from '../../timeout.ts'
 
 /** Rows per claim at most, whatever the caller asks. */
 const MAX_CLAIM = 256
@@ -47,7 +48,7 @@ export class Leases {
   /** Starts renewing this instance's leases, a few times per lease. */
   startRenewing(): void {
     this.#renewTimer = setInterval(() => void this.#renewLeases(), Math.max(250, Math.floor(this.#leaseMs / 3)))
-    ;(this.#renewTimer as { unref?: () => void }).unref?.()
+    unrefTimer(this.#renewTimer)
   }
 
   claim(plugin: string, options: ClaimOptions): Promise<ClaimedDelivery[]> {

@@ -42,6 +42,7 @@ import { CommitWriter, type Outcome } from './commit.ts'
 import { connect, type Sql } from './connect.ts'
 import { Leases } from './leases.ts'
 import { migrate } from './migrate.ts'
+import { withTimeout } from '../../timeout.ts'
 
 export interface PgStoreOptions {
   /** postgres://user:password@host:port/database[?search_path=schema] */
@@ -256,9 +257,7 @@ export class PgStore implements DeliveryStore {
       await this.#leases.drain()
       await this.#writer.drain()
     })()
-    let timer: ReturnType<typeof setTimeout> | undefined
-    await Promise.race([settled, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))])
-    clearTimeout(timer)
+    await withTimeout(settled, CLOSE_WAIT_MS, () => undefined)
     this.#closed = true
     this.#writer.close()
     this.#leases.close()

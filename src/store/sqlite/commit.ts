@@ -25,6 +25,7 @@ import { StoreUnavailableError } from '../../errors.ts'
 import type { FileProblem, StoreFiles } from './files.ts'
 import { rescueAfterFailure } from './rescue.ts'
 import type { AppendResult, NewEvent } from '../store.ts'
+import { unrefTimer } from '../../timeout.ts'
 
 export type Write = { kind: 'event'; event: NewEvent } | { kind: 'sql'; statement: StatementSync; params: Array<string | number | null> }
 
@@ -111,7 +112,7 @@ export class SqliteCommitter {
     }
     if (this.#files) {
       this.#checkTimer = setInterval(() => this.#checkFiles(), FILE_CHECK_MS)
-      ;(this.#checkTimer as { unref?: () => void }).unref?.()
+      unrefTimer(this.#checkTimer)
     }
   }
 

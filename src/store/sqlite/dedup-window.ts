@@ -5,6 +5,7 @@
  * at most ~55 MB. 200,000 covers 333 distinct callbacks a second over the default 600 s window.
  */
 import type { AppendResult } from '../store.ts'
+import { unrefTimer } from '../../timeout.ts'
 
 const MAX_DEDUP_KEYS = 200_000
 /** Expired keys are dropped from memory this often. */
@@ -19,7 +20,7 @@ export class DedupWindow {
 
   constructor(readonly windowMs: number) {
     this.#timer = setInterval(() => this.#sweep(Date.now()), SWEEP_MS)
-    ;(this.#timer as { unref?: () => void }).unref?.()
+    unrefTimer(this.#timer)
   }
 
   /** Rebuilds the window from stored (key, receivedAt) rows, newest first. */
