@@ -1,5 +1,4 @@
 import { describe, it, expect } from 'bun:test'
-import { rm } from 'node:fs/promises'
 import { PermanentError, RetryLater } from '../../src/plugin.ts'
 import { cleanupAfterEach, failure, setupPlugin, sampleEvent, type HarnessResult } from '../../test/helpers/plugin-harness.ts'
 import { startSink, type Sink } from '../../test/helpers/sinks.ts'
@@ -13,7 +12,7 @@ async function startWith(respond?: Sink['respond']): Promise<{ target: Sink; har
   cleanups.push(() => target.close())
   // A trailing slash on baseUrl must not double up in the request path.
   const harness = await setupPlugin(roomArchive, { baseUrl: `${target.url}/api/`, apiKey: API_KEY })
-  cleanups.push(() => rm(harness.dataDir, { recursive: true, force: true }))
+  cleanups.push(() => harness.remove())
   return { target, harness }
 }
 

@@ -16,8 +16,8 @@ async function tempDir(): Promise<string> {
 }
 
 async function start(options: Record<string, unknown>, configDir?: string): Promise<PluginInstance> {
-  const { instance, dataDir } = await setupPlugin(fileLogger, options, { configDir })
-  cleanups.push(() => rm(dataDir, { recursive: true, force: true }))
+  const { instance, remove } = await setupPlugin(fileLogger, options, { configDir })
+  cleanups.push(remove)
   cleanups.push(async () => instance.close?.())
   return instance
 }

@@ -1,6 +1,5 @@
 import { describe, it, expect } from 'bun:test'
 import { createHmac } from 'node:crypto'
-import { rm } from 'node:fs/promises'
 import { PermanentError, RetryLater } from '../../src/plugin.ts'
 import { cleanupAfterEach, failure, setupPlugin, sampleEvent, type HarnessResult } from '../../test/helpers/plugin-harness.ts'
 import { startSink, type Sink } from '../../test/helpers/sinks.ts'
@@ -22,9 +21,9 @@ function hangingServer(): string {
   return `http://127.0.0.1:${server.port}/events`
 }
 
-async function start(options: Record<string, unknown>): Promise<HarnessResult> {
-  const harness = await setupPlugin(httpSync, options)
-  cleanups.push(() => rm(harness.dataDir, { recursive: true, force: true }))
+async function start(options: Record<string, unknown>, harnessOptions: { redact?: boolean } = {}): Promise<HarnessResult> {
+  const harness = await setupPlugin(httpSync, options, harnessOptions)
+  cleanups.push(() => harness.remove())
   return harness
 }
 
@@ -195,11 +194,12 @@ describe('http-sync outcomes', () => {
   it('keeps header values and the secret out of errors and logs', async () => {
     // A target that echoes what it got, as some error pages do.
     const target = sink((request) => new Response(`denied: ${request.headers.authorization} sig=${request.headers['x-gateway-signature']}`, { status: 401 }))
-    const harness = await start({ url: target.url, headers: { Authorization: TOKEN }, secret: 'signing-secret-456' })
+    // Unredacted logs: the plugin itself must keep them out, not only the gateway's redaction.
+    const harness = await start({ url: target.url, headers: { Authorization: TOKEN }, secret: 'signing-secret-456' }, { redact: false })
     const messages = [(await failure(harness.instance.deliver(sampleEvent()))).message]
     const closed = startSink()
     await closed.close()
-    const unreachable = await start({ url: closed.url, headers: { Authorization: TOKEN } })
+    const unreachable = await start({ url: closed.url, headers: { Authorization: TOKEN } }, { redact: false })
     messages.push((await failure(unreachable.instance.deliver(sampleEvent()))).message)
 
     const everything = [...messages, ...harness.logLines, ...unreachable.logLines].join('\n')

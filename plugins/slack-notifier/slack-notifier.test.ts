@@ -1,5 +1,4 @@
 import { describe, it, expect } from 'bun:test'
-import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { createLogger } from '../../src/log.ts'
 import { PermanentError, RetryLater } from '../../src/plugin.ts'
@@ -19,7 +18,7 @@ function sink(respond?: Sink['respond']): Sink {
 
 async function start(options: Record<string, unknown>): Promise<HarnessResult> {
   const harness = await setupPlugin(slackNotifier, options)
-  cleanups.push(() => rm(harness.dataDir, { recursive: true, force: true }))
+  cleanups.push(() => harness.remove())
   return harness
 }
 

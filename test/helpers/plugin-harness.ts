@@ -5,6 +5,7 @@
  */
 import { afterEach } from 'bun:test'
 import { mkdtempSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Value } from '@sinclair/typebox/value'
@@ -16,29 +17,47 @@ import { createLogger, SecretRegistry } from '../../src/log.ts'
 
 export interface HarnessResult {
   instance: PluginInstance
-  /** Every log line the instance wrote, as raw text. */
+  /** Every log line the instance wrote, redacted as the gateway would (see `redact`). */
   logLines: string[]
+  /** The instance's data folder. */
   dataDir: string
+  /** Removes the folder the harness made (the data folder's parent). */
+  remove(): Promise<void>
   abort: AbortController
 }
 
 export async function setupPlugin<S extends TSchema>(
   definition: PluginDefinition<S>,
   rawOptions: unknown,
-  { id = 'test-instance', configDir }: { id?: string; configDir?: string } = {},
+  {
+    id = 'test-instance',
+    configDir,
+    redact = true,
+  }: {
+    id?: string
+    configDir?: string
+    /** Register the instance's secrets as the gateway does. Off, logLines show exactly what the plugin wrote, to test that it keeps secrets out itself. */
+    redact?: boolean
+  } = {},
 ): Promise<HarnessResult> {
   const problems: string[] = []
   const spec: PluginInstanceSpec = { id, use: definition.name, enabled: true, options: rawOptions ?? {}, retry: Value.Create(RetryConfig), concurrency: 1 }
   defineInstance(spec, definition as PluginDefinition, rawOptions ?? {}, undefined, problems)
   if (problems.length) throw new Error(problems.join('\n'))
   const secrets = new SecretRegistry()
-  for (const secret of instanceSecrets([spec])) secrets.add(secret)
+  if (redact) for (const secret of instanceSecrets([spec])) secrets.add(secret)
   const logLines: string[] = []
   const logger = createLogger({ level: 'debug', secrets, write: (line) => logLines.push(line) })
   const parent = mkdtempSync(join(tmpdir(), 'plugin-data-'))
   const abort = new AbortController()
-  const [running] = await setUpPlugins([spec], { logger, configDir: configDir ?? parent, dataDir: parent, signal: abort.signal })
-  return { instance: running!.instance, logLines, dataDir: join(parent, id), abort }
+  let running
+  try {
+    ;[running] = await setUpPlugins([spec], { logger, configDir: configDir ?? parent, dataDir: parent, signal: abort.signal })
+  } catch (error) {
+    await rm(parent, { recursive: true, force: true })
+    throw error
+  }
+  return { instance: running!.instance, logLines, dataDir: join(parent, id), abort, remove: () => rm(parent, { recursive: true, force: true }) }
 }
 
 let counter = 0

@@ -1,7 +1,7 @@
 /**
  * The embedded store: SQLite through `node:sqlite`, which Bun and Deno both provide. One
- * serving process owns a store file (store-owner.ts); its queues and claims live in memory.
- * Writes go through the group-commit writer (sqlite-commit.ts), which also holds the store's
+ * serving process owns a store file (owner.ts); its queues and claims live in memory.
+ * Writes go through the group-commit writer (commit.ts), which also holds the store's
  * failure state; the dedup window is dedup-window.ts.
  *
  * `sync: full` (the default) is WAL with `synchronous=NORMAL` plus the writer's own WAL
@@ -87,7 +87,7 @@ export class SqliteStore implements DeliveryStore {
     const waitMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 1000))
     try {
       this.#db = opening(path, () => openDatabase(path, waitMs))
-      // A server waits for other processes' locks with timers (sqlite-commit.ts), never by
+      // A server waits for other processes' locks with timers (commit.ts), never by
       // sleeping on its thread; the CLI may block.
       if (options.serve) this.#db.exec('PRAGMA busy_timeout = 0')
       // SQLite resolves symlinks; take the file's real path (and so the WAL's) from SQLite.
