@@ -4,6 +4,7 @@
  * write's promise resolves after that COMMIT returned, which PostgreSQL makes durable. Events
  * carry a commit deadline; a batch that fails is redone one write at a time.
  */
+import { GroupCommit } from '../../group-commit.ts'
 import { StoreUnavailableError } from '../../errors.ts'
 import type { AppendResult, NewEvent } from '../store.ts'
 import type { Sql } from './connect.ts'
@@ -51,9 +52,12 @@ export class CommitWriter {
   #dedupWindowMs: number
   #commitTimeoutMs: number
   #onCommitted: (plugins: Set<string>) => void
-  #queue: Waiter[] = []
-  #flushScheduled = false
-  #flushing: Promise<void> | undefined
+  /**
+   * One commit statement at a time; what arrives meanwhile gathers for the next. (Several in
+   * flight measured no faster in S6, and a stalled database would pile them up, starving the
+   * pool that claims and lease renewals use.) A waiter past its deadline is left out.
+   */
+  #batches = new GroupCommit<Waiter>((batch) => this.#flushLive(batch), { schedule: setImmediate })
   #closed = false
 
   constructor(options: CommitWriterOptions) {
@@ -94,29 +98,13 @@ export class CommitWriter {
           reject(new StoreUnavailableError(`PostgreSQL did not commit within ${this.#commitTimeoutMs} ms`))
         }, this.#commitTimeoutMs)
       }
-      this.#queue.push(waiter)
-      this.#scheduleFlush()
+      this.#batches.add(waiter)
     })
   }
 
-  /**
-   * One commit statement at a time; what arrives meanwhile gathers for the next. (Several in
-   * flight measured no faster in S6, and a stalled database would pile them up, starving the
-   * pool that claims and lease renewals use.)
-   */
-  #scheduleFlush(): void {
-    if (this.#flushScheduled || this.#flushing || this.#queue.length === 0) return
-    this.#flushScheduled = true
-    setImmediate(() => {
-      this.#flushScheduled = false
-      const batch = this.#queue.filter((waiter) => !waiter.expired)
-      this.#queue = []
-      if (batch.length === 0) return
-      this.#flushing = this.#flush(batch).finally(() => {
-        this.#flushing = undefined
-        this.#scheduleFlush()
-      })
-    })
+  #flushLive(batch: Waiter[]): Promise<void> | undefined {
+    const live = batch.filter((waiter) => !waiter.expired)
+    return live.length === 0 ? undefined : this.#flush(live)
   }
 
   async #flush(batch: Waiter[]): Promise<void> {
@@ -246,16 +234,13 @@ export class CommitWriter {
   }
 
   /** Resolves once nothing is queued or being committed. */
-  async drain(): Promise<void> {
-    while (this.#flushing || this.#flushScheduled || this.#queue.length > 0) {
-      if (this.#flushing) await this.#flushing
-      else await new Promise((resolve) => setImmediate(resolve))
-    }
+  drain(): Promise<void> {
+    return this.#batches.drain()
   }
 
   /** Refuses further writes, and rejects those still queued. */
   close(): void {
     this.#closed = true
-    for (const waiter of this.#queue.splice(0)) waiter.reject(new StoreUnavailableError('store is closed'))
+    for (const waiter of this.#batches.takeQueued()) waiter.reject(new StoreUnavailableError('store is closed'))
   }
 }

@@ -22,6 +22,7 @@ import { fdatasync } from 'node:fs'
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import { promisify } from 'node:util'
 import { StoreUnavailableError } from '../../errors.ts'
+import { GroupCommit } from '../../group-commit.ts'
 import type { FileProblem, StoreFiles } from './files.ts'
 import { rescueAfterFailure } from './rescue.ts'
 import type { AppendResult, NewEvent } from '../store.ts'
@@ -37,6 +38,12 @@ interface Waiter {
   reject: (error: Error) => void
   /** The stored event's rowid, once committed (to remove it if it is never acknowledged). */
   seq?: number
+}
+
+/** One commit's waiters and the plugin queues it gave work, waiting for the WAL fdatasync. */
+interface Committed {
+  waiters: Waiter[]
+  touched: Set<string>
 }
 
 export interface CommitterOptions {
@@ -74,10 +81,10 @@ export class SqliteCommitter {
   #lockTimer: ReturnType<typeof setTimeout> | undefined
   #lockDelay = 0
   /** Committed, waiting for the next WAL fdatasync (or for the one under way). */
-  #unsynced: Waiter[] = []
+  /** One fdatasync of the WAL at a time; commits written meanwhile share the next one. */
+  #syncs = new GroupCommit<Committed>((batch) => this.#syncWal(batch))
+  /** The commits the fdatasync under way covers: a failure must know them. */
   #syncingWaiters: Waiter[] = []
-  #unsyncedPlugins = new Set<string>()
-  #syncing: Promise<void> | undefined
   #failure: StoreUnavailableError | undefined
   /** After a failure: true when every committed write was made durable anyway. */
   #rescued = false
@@ -173,13 +180,13 @@ export class SqliteCommitter {
       if (touched.size) this.#options.onCommitted(touched)
       return
     }
+    const waiters: Waiter[] = []
     for (const [waiter, result] of committed) {
       const resolve = waiter.resolve
       waiter.resolve = () => resolve(result)
-      this.#unsynced.push(waiter)
+      waiters.push(waiter)
     }
-    for (const plugin of touched) this.#unsyncedPlugins.add(plugin)
-    this.#syncWal()
+    this.#syncs.add({ waiters, touched })
   }
 
   /** Another process holds the write lock: try again shortly, refusing writes past their deadline. */
@@ -245,43 +252,36 @@ export class SqliteCommitter {
     })
   }
 
-  /** One fdatasync of the WAL at a time; commits written meanwhile wait for the next one. */
-  #syncWal(): void {
-    if (this.#syncing || this.#unsynced.length === 0) return
-    const waiters = (this.#syncingWaiters = this.#unsynced)
+  /** One fdatasync covering every commit in `batch` (the group commit runs them one at a time). */
+  async #syncWal(batch: Committed[]): Promise<void> {
+    const waiters = (this.#syncingWaiters = batch.flatMap((committed) => committed.waiters))
+    const touched = new Set(batch.flatMap((committed) => [...committed.touched]))
     // Every event committed so far is in the WAL this sync covers.
     const upTo = this.#committedSeq
-    const touched = this.#unsyncedPlugins
-    this.#unsynced = []
-    this.#unsyncedPlugins = new Set()
-    let descriptor: number
     try {
-      descriptor = this.#files!.walDescriptor()
-    } catch (error) {
-      this.#fail(`cannot open the store's write-ahead log ${this.#files!.walPath}: ${(error as Error).message}`, error)
-      this.#settleAfterFailure(waiters)
-      return
-    }
-    this.#syncing = datasync(descriptor).then(
-      () => {
-        // The WAL may have been deleted while this batch was written: synced into a file a
-        // restart never reads.
-        if (!this.#failure) this.#checkFiles()
-        if (this.#failure) return this.#settleAfterFailure(waiters)
-        this.#durableSeq = Math.max(this.#durableSeq, upTo)
-        for (const waiter of waiters) waiter.resolve('stored')
-        if (touched.size) this.#options.onCommitted(touched)
-      },
-      (error: Error) => {
-        this.#fail(`store sync failed; restart the gateway to recover: ${error.message}`, error)
-        this.#settleAfterFailure(waiters)
-      },
-    )
-    void this.#syncing.finally(() => {
-      this.#syncing = undefined
+      let descriptor: number
+      try {
+        descriptor = this.#files!.walDescriptor()
+      } catch (error) {
+        this.#fail(`cannot open the store's write-ahead log ${this.#files!.walPath}: ${(error as Error).message}`, error)
+        return this.#settleAfterFailure(waiters)
+      }
+      try {
+        await datasync(descriptor)
+      } catch (error) {
+        this.#fail(`store sync failed; restart the gateway to recover: ${(error as Error).message}`, error)
+        return this.#settleAfterFailure(waiters)
+      }
+      // The WAL may have been deleted while this batch was written: synced into a file a
+      // restart never reads.
+      if (!this.#failure) this.#checkFiles()
+      if (this.#failure) return this.#settleAfterFailure(waiters)
+      this.#durableSeq = Math.max(this.#durableSeq, upTo)
+      for (const waiter of waiters) waiter.resolve('stored')
+      if (touched.size) this.#options.onCommitted(touched)
+    } finally {
       this.#syncingWaiters = []
-      this.#syncWal()
-    })
+    }
   }
 
   /** Committed but unacknowledged writes, after a failure: acknowledged only if made durable anyway. */
@@ -311,7 +311,9 @@ export class SqliteCommitter {
   #fail(reason: string, cause?: unknown, files?: FileProblem): void {
     if (this.#failure) return
     this.#failure = new StoreUnavailableError(`${reason}; nothing more is acknowledged until the gateway is restarted`, { cause })
-    const seqs = [...this.#syncingWaiters, ...this.#unsynced].flatMap((waiter) => (waiter.seq === undefined ? [] : [waiter.seq]))
+    const seqs = [...this.#syncingWaiters, ...this.#syncs.queued.flatMap((committed) => committed.waiters)].flatMap((waiter) =>
+      waiter.seq === undefined ? [] : [waiter.seq],
+    )
     const outcome = rescueAfterFailure(this.#db, this.#files?.dbPath, files?.file, seqs)
     this.#rescued = outcome.durable
     this.#options.warn?.('the store stopped acknowledging callbacks (answered 503) and delivering; restart the gateway once the cause is fixed', {
@@ -325,10 +327,13 @@ export class SqliteCommitter {
     clearInterval(this.#checkTimer)
     // Writes waiting for another process's lock keep their deadline (lockWaitMs at most).
     for (;;) {
-      if (this.#syncing) await this.#syncing
-      else if (this.#queue.length === 0) break
-      else if (this.#lockTimer) await new Promise((resolve) => setTimeout(resolve, this.#lockDelay + 1))
-      else this.#flush()
+      if (this.#queue.length > 0) {
+        if (this.#lockTimer) await new Promise((resolve) => setTimeout(resolve, this.#lockDelay + 1))
+        else this.#flush()
+        continue
+      }
+      await this.#syncs.drain()
+      if (this.#queue.length === 0) break
     }
     clearTimeout(this.#lockTimer)
     this.#closed = true
