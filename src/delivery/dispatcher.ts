@@ -5,7 +5,7 @@
  * and wake on new commits, on their next retry time, and on a slow heartbeat that
  * picks up work written by another process (a `dlq replay` from the CLI).
  */
-import type { RetryConfig } from '../config/schema.ts'
+import type { PluginInstanceSpec } from '../config/instances.ts'
 import type { Logger } from '../log.ts'
 import { PermanentError, RetryLater, type GatewayEvent, type PluginInstance } from '../plugin.ts'
 import { parseLossless } from '../tencent/lossless-json.ts'
@@ -17,12 +17,8 @@ import type { ClaimedDelivery, DeliveryStore } from '../store/store.ts'
 /** What one attempt came to: done, a retry scheduled, a dead letter, or cut off by shutdown. */
 export type DeliveryOutcome = 'done' | 'retry' | 'dead' | 'interrupted'
 
-export interface LaneSpec {
-  id: string
-  instance: PluginInstance
-  concurrency: number
-  retry: RetryConfig
-}
+/** What a lane needs of a running plugin instance: its config's id, concurrency and retry, and the instance. */
+export type LaneSpec = Pick<PluginInstanceSpec, 'id' | 'concurrency' | 'retry'> & { instance: PluginInstance }
 
 export interface DispatcherOptions {
   logger: Logger
