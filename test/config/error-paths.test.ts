@@ -5,27 +5,10 @@
  * tree alone cannot say where a value came from.
  */
 import { describe, expect, it } from 'bun:test'
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { loadConfig } from '../../src/config/load.ts'
-import { ConfigError } from '../../src/errors.ts'
-import { tempDir } from '../helpers/gateway.ts'
+import { configProblems, writeConfigFile } from '../helpers/config.ts'
 
-function write(yaml: string): string {
-  const path = join(tempDir('config-paths-'), 'config.yaml')
-  writeFileSync(path, yaml)
-  return path
-}
-
-async function problems(yaml: string, { env = {}, environment }: { env?: Record<string, string>; environment?: string } = {}): Promise<string[]> {
-  try {
-    await loadConfig({ path: write(yaml), env, environment })
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems
-    throw error
-  }
-  return []
-}
+const problems = configProblems
 
 const BASE = `
 tencent:
@@ -121,7 +104,7 @@ describe('PORT and LOG_LEVEL', () => {
     expect(await problems(BASE, { env: { PORT: 'abc' } })).toEqual(['PORT: "abc" is not a port number (1-65535, or 0 for any free port)'])
     expect(await problems(BASE, { env: { PORT: '70000' } })).toEqual(['PORT: "70000" is not a port number (1-65535, or 0 for any free port)'])
     // A good one still wins over the file.
-    const loaded = await loadConfig({ path: write(`${BASE}server: { port: 8080 }\n`), env: { PORT: '0' } })
+    const loaded = await loadConfig({ path: writeConfigFile(`${BASE}server: { port: 8080 }\n`), env: { PORT: '0' } })
     expect(loaded.config.server.port).toBe(0)
   })
 

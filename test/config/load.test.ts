@@ -2,25 +2,12 @@ import { describe, expect, it } from 'bun:test'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config/load.ts'
-import { ConfigError } from '../../src/errors.ts'
 import { interpolateString } from '../../src/config/interpolate.ts'
+import { configProblems, writeConfigFile } from '../helpers/config.ts'
 import { tempDir } from '../helpers/gateway.ts'
 
-function write(yaml: string): string {
-  const path = join(tempDir('config-'), 'config.yaml')
-  writeFileSync(path, yaml)
-  return path
-}
-
-async function problems(yaml: string, env: Record<string, string> = {}, environment?: string): Promise<string[]> {
-  try {
-    await loadConfig({ path: write(yaml), env, environment })
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems
-    throw error
-  }
-  return []
-}
+const write = (yaml: string) => writeConfigFile(yaml)
+const problems = (yaml: string, env: Record<string, string> = {}, environment?: string) => configProblems(yaml, { env, environment })
 
 const MINIMAL = `
 tencent:
