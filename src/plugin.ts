@@ -15,6 +15,9 @@
  * `deliver` resolving means done; throwing means retry with backoff; throwing
  * `PermanentError` dead-letters the delivery at once; throwing `RetryLater(ms)`
  * retries after exactly that delay.
+ *
+ * An instance may also (or instead) implement `decide(event, ctx)` to answer Before callbacks:
+ * it returns a `Decision`, which the host turns into the command's answer (docs/design.md §6).
  */
 import { FormatRegistry, Type, type Static, type TSchema } from '@sinclair/typebox'
 import type { Logger } from './log.ts'
@@ -46,6 +49,51 @@ export interface GatewayEvent {
   attempt: number
   /** The callback body as sent; integers above 2^53 arrive as exact digit strings. */
   payload: Record<string, unknown>
+  /** Before callbacks: how the gateway answered Tencent. Absent for After callbacks. */
+  decision?: RecordedDecision
+}
+
+/** What a decider may answer. */
+export type DecisionAction = 'allow' | 'deny' | 'drop' | 'modify'
+
+/** What `decide` returns; the host checks it against the command's answer schema. */
+export interface Decision {
+  /**
+   * `allow`: ErrorCode 0. `deny`: `errorCode` (default 1, or a code in the command's
+   * pass-through range). `drop`: ErrorCode 2, only for commands that define it (messages).
+   * `modify`: ErrorCode 0 plus `fields` (e.g. `MsgBody`, `CloudCustomData`, `RefusedMembers_Account`).
+   */
+  action: DecisionAction
+  errorCode?: number
+  /** Sent to Tencent as ErrorInfo; a pass-through code shows it to the sender. */
+  errorInfo?: string
+  /** Answer fields the command defines (modify only). */
+  fields?: Record<string, unknown>
+}
+
+/** The second argument of `decide`. */
+export interface DecideContext {
+  /** Aborts when the route's budget runs out: pass it to `fetch` and timers. */
+  signal: AbortSignal
+  /** Unix ms by which the answer goes out, with or without this decision. */
+  deadline: number
+}
+
+/** A decision as answered and stored; plugins under a route's `to:` get it as `event.decision`. */
+export interface RecordedDecision {
+  action: DecisionAction
+  /** The ErrorCode Tencent got. */
+  errorCode: number
+  errorInfo?: string
+  fields?: Record<string, unknown>
+  /** `plugin`: the decider's own answer. `fallback`: the route's `onFailure` (no decider, or it failed). */
+  source: 'plugin' | 'fallback'
+  /** The deciding plugin instance, when there was one. */
+  decider?: string
+  /** Why the fallback was used (fallback only). */
+  reason?: string
+  /** Milliseconds the decision took. */
+  ms: number
 }
 
 /** What the host gives a plugin instance at setup time. */
@@ -64,10 +112,15 @@ export interface PluginContext<Options = unknown> {
   signal: AbortSignal
 }
 
-/** A running plugin instance. */
+/** A running plugin instance: it implements `deliver`, `decide`, or both. */
 export interface PluginInstance {
   /** Resolve = done. Throw = retry with backoff. See `PermanentError` and `RetryLater`. */
-  deliver(event: GatewayEvent): Promise<void>
+  deliver?(event: GatewayEvent): Promise<void>
+  /**
+   * Answers a Before callback within `ctx.deadline`. Throwing, returning something that does
+   * not fit the command's answer, or being late all get the route's `onFailure` answer.
+   */
+  decide?(event: GatewayEvent, ctx: DecideContext): Promise<Decision> | Decision
   /** Called on shutdown, after in-flight deliveries finish. */
   close?(): Promise<void> | void
 }

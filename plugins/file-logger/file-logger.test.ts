@@ -2,7 +2,7 @@ import { describe, it, expect } from 'bun:test'
 import { mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { PluginInstance } from '../../src/plugin.ts'
+import type { HarnessInstance } from '../../test/helpers/plugin-harness.ts'
 import { cleanupAfterEach, setupPlugin, sampleEvent } from '../../test/helpers/plugin-harness.ts'
 import { createGroupCommit } from './group-commit.ts'
 import fileLogger from './index.ts'
@@ -15,7 +15,7 @@ async function tempDir(): Promise<string> {
   return dir
 }
 
-async function start(options: Record<string, unknown>, configDir?: string): Promise<PluginInstance> {
+async function start(options: Record<string, unknown>, configDir?: string): Promise<HarnessInstance> {
   const { instance, remove } = await setupPlugin(fileLogger, options, { configDir })
   cleanups.push(remove)
   cleanups.push(async () => instance.close?.())

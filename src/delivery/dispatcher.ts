@@ -18,7 +18,8 @@ import type { ClaimedDelivery, DeliveryStore } from '../store/store.ts'
 export type DeliveryOutcome = 'done' | 'retry' | 'dead' | 'interrupted'
 
 /** What a lane needs of a running plugin instance: its config's id, concurrency and retry, and the instance. */
-export type LaneSpec = Pick<PluginInstanceSpec, 'id' | 'concurrency' | 'retry'> & { instance: PluginInstance }
+/** A lane's instance: one that implements `deliver` (a decide-only instance has no queue). */
+export type LaneSpec = Pick<PluginInstanceSpec, 'id' | 'concurrency' | 'retry'> & { instance: PluginInstance & Pick<Required<PluginInstance>, 'deliver'> }
 
 export interface DispatcherOptions {
   logger: Logger

@@ -70,7 +70,11 @@ function stateFor(config: GatewayConfig, running: RunningPlugin[]): IngressState
 }
 
 function lanesFor(running: RunningPlugin[]): LaneSpec[] {
-  return running.map(({ spec, instance }) => ({ id: spec.id, instance, concurrency: spec.concurrency, retry: spec.retry }))
+  return running.flatMap(({ spec, instance }) =>
+    typeof instance.deliver === 'function'
+      ? [{ id: spec.id, instance: instance as LaneSpec['instance'], concurrency: spec.concurrency, retry: spec.retry }]
+      : [],
+  )
 }
 
 /** One log line per callback: info when accepted, warn when rejected, error when not stored. */

@@ -51,7 +51,9 @@ export async function setUpPlugins(specs: PluginInstanceSpec[], options: HostOpt
         signal: options.signal,
       })
       const instance = await bounded(Promise.resolve(setup), timeoutMs, `setup of plugin instance "${spec.id}"`)
-      if (typeof instance?.deliver !== 'function') throw new Error('setup() did not return an object with deliver(event)')
+      if (typeof instance?.deliver !== 'function' && typeof instance?.decide !== 'function') {
+        throw new Error('setup() did not return an object with deliver(event) or decide(event, ctx)')
+      }
       running.push({ spec, instance })
       logger.debug('plugin instance ready', { use: spec.use })
     } catch (error) {

@@ -11,12 +11,19 @@ import { join } from 'node:path'
 import { Value } from '@sinclair/typebox/value'
 import { defineInstance, instanceSecrets, type PluginInstanceSpec } from '../../src/config/instances.ts'
 import { RetryConfig } from '../../src/config/schema.ts'
-import type { GatewayEvent, PluginDefinition, PluginInstance, TSchema } from '../../src/plugin.ts'
+import type { DecideContext, Decision, GatewayEvent, PluginDefinition, PluginInstance, TSchema } from '../../src/plugin.ts'
 import { setUpPlugins } from '../../src/plugin-host/host.ts'
 import { createLogger, SecretRegistry } from '../../src/log.ts'
 
+/** The instance, with `deliver` and `decide` always callable: a missing one throws when called. */
+export type HarnessInstance = PluginInstance & {
+  deliver(event: GatewayEvent): Promise<void>
+  /** `ctx` defaults to a signal that aborts after `budgetMs` (1500). */
+  decide(event: GatewayEvent, ctx?: Partial<DecideContext> & { budgetMs?: number }): Promise<Decision>
+}
+
 export interface HarnessResult {
-  instance: PluginInstance
+  instance: HarnessInstance
   /** Every log line the instance wrote, redacted as the gateway would (see `redact`). */
   logLines: string[]
   /** The instance's data folder. */
@@ -57,7 +64,27 @@ export async function setupPlugin<S extends TSchema>(
     await rm(parent, { recursive: true, force: true })
     throw error
   }
-  return { instance: running!.instance, logLines, dataDir: join(parent, id), abort, remove: () => rm(parent, { recursive: true, force: true }) }
+  return {
+    instance: callable(running!.instance, definition.name),
+    logLines,
+    dataDir: join(parent, id),
+    abort,
+    remove: () => rm(parent, { recursive: true, force: true }),
+  }
+}
+
+function callable(instance: PluginInstance, name: string): HarnessInstance {
+  return Object.assign(Object.create(instance) as PluginInstance, {
+    deliver(event: GatewayEvent): Promise<void> {
+      if (!instance.deliver) throw new Error(`plugin ${name} has no deliver()`)
+      return instance.deliver(event)
+    },
+    async decide(event: GatewayEvent, ctx: Partial<DecideContext> & { budgetMs?: number } = {}): Promise<Decision> {
+      if (!instance.decide) throw new Error(`plugin ${name} has no decide()`)
+      const budgetMs = ctx.budgetMs ?? 1500
+      return instance.decide(event, { signal: ctx.signal ?? AbortSignal.timeout(budgetMs), deadline: ctx.deadline ?? Date.now() + budgetMs })
+    },
+  })
 }
 
 let counter = 0
