@@ -19,6 +19,11 @@ export interface NewEvent {
   targets: string[]
   /** Same key within the store's dedup window: answered OK, not stored or delivered again. */
   dedupKey?: string
+  /**
+   * Before callbacks: the decision as answered (a RecordedDecision as JSON, exact digits kept).
+   * Kept with the event, handed to deliveries, and given back by recallDecision for the dedup key.
+   */
+  decision?: string
 }
 
 /** `duplicate`: an event with the same dedup key was stored within the window. */
@@ -88,6 +93,13 @@ export interface DeliveryStore {
   readonly failed: boolean
   /** Durable when the promise resolves; rejects with StoreUnavailableError when not stored. */
   append(event: NewEvent): Promise<AppendResult>
+  /**
+   * The decision stored with an event of this dedup key within the dedup window, if any: a
+   * repeated Before callback is answered from it without asking the decider again. Waits for a
+   * first copy that is still committing. Undefined when dedup is off, the key is unknown or
+   * outside the window, or its event carries no decision.
+   */
+  recallDecision(dedupKey: string, receivedAt: number): Promise<string | undefined>
   /** Due deliveries for one plugin instance, not already claimed. */
   claimDue(plugin: string, options: ClaimOptions): Promise<ClaimedDelivery[]>
   /** The earliest future due time of a pending delivery, if any. */
