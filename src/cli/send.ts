@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { loadConfig } from '../config/load.ts'
 import { computeSign } from '../tencent/signature.ts'
 import { sampleBody } from '../tencent/samples.ts'
+import { beforeCommand } from '../tencent/decisions.ts'
 import { CONFIG_OPTIONS, parse, printUsage, UsageError, type CommandSpec, type OptionSpecs } from './args.ts'
 
 const DEFAULT_COMMAND = 'Live.CallbackAfterDestroyRoom'
@@ -105,6 +106,25 @@ export async function sendCommand(args: string[]): Promise<number> {
     sdkAppId: values['sdk-app-id'] ?? (inUrl ? undefined : defaults.sdkAppId),
   })
   console.log(`HTTP ${response.status}`)
-  console.log(await response.text())
+  const text = await response.text()
+  console.log(text)
+  const command = values.command ?? DEFAULT_COMMAND
+  if (response.ok && beforeCommand(command)) console.log(describeDecision(command, text))
   return response.ok ? 0 : 1
+}
+
+/** A Before answer in words: `decision: deny (ErrorCode 102101, "too many gifts")`. */
+export function describeDecision(command: string, body: string): string {
+  let answer: Record<string, unknown>
+  try {
+    answer = JSON.parse(body) as Record<string, unknown>
+  } catch {
+    return 'decision: unreadable answer'
+  }
+  const code = answer.ErrorCode
+  const fields = Object.keys(answer).filter((key) => !['ActionStatus', 'ErrorInfo', 'ErrorCode'].includes(key))
+  const action = code === 0 ? (fields.length ? 'modify' : 'allow') : code === 2 && beforeCommand(command)?.drop ? 'drop' : 'deny'
+  const info = typeof answer.ErrorInfo === 'string' && answer.ErrorInfo ? `, ${JSON.stringify(answer.ErrorInfo)}` : ''
+  const changed = fields.length ? `, sets ${fields.join(', ')}` : ''
+  return `decision: ${action} (ErrorCode ${String(code)}${info}${changed})`
 }

@@ -2,6 +2,9 @@
 import { redactUrl } from '../store/redact-url.ts'
 import { loadConfig, type LoadedConfig } from '../config/load.ts'
 import { SecretRegistry } from '../log.ts'
+import { DEFAULT_BUDGET_MS } from '../config/schema.ts'
+import { commandMatcher } from '../tencent/command-pattern.ts'
+import { beforeCommand, BEFORE_COMMANDS } from '../tencent/decisions.ts'
 import { CONFIG_OPTIONS, configPath, parse, printUsage, type CommandSpec } from './args.ts'
 
 export const VALIDATE: CommandSpec<typeof CONFIG_OPTIONS> = {
@@ -42,8 +45,14 @@ export function describeConfig(loaded: LoadedConfig): string {
           .map(([k, v]) => `${k}=${[v].flat().join('|')}`)
           .join(' and ')}`
       : ''
-    const to = route.to.map((id) => (enabled.has(id) ? id : `${id} (disabled)`)).join(', ')
-    lines.push(`  ${route.match}${where} -> ${to}`)
+    const named = (id: string) => (enabled.has(id) ? id : `${id} (disabled)`)
+    const to = route.to ? ` -> ${route.to.map(named).join(', ')}` : ''
+    const decide = route.decide
+      ? ` decided by ${named(route.decide)} within ${route.budgetMs ?? DEFAULT_BUDGET_MS} ms${route.onFailure ? `, else ${route.onFailure}` : ''}`
+      : route.onFailure
+        ? ` answered ${route.onFailure}`
+        : ''
+    lines.push(`  ${route.match}${where}${decide}${to}`)
   }
   return secrets.scrub(lines.join('\n'))
 }
@@ -59,6 +68,27 @@ export function configWarnings(loaded: LoadedConfig): string[] {
       `server.trustProxy: true takes the right-most X-Forwarded-For entry from any peer, so a client that reaches the gateway without passing your proxy chooses the address allowIps checks; list the proxy instead: trustProxy: [${proxy}]`,
     )
   }
+  warnings.push(...undecidedWarnings(loaded))
+  return warnings
+}
+
+/** Routes that send Before callbacks to plugins while no enabled decider answers them. */
+function undecidedWarnings(loaded: LoadedConfig): string[] {
+  const enabled = new Set(loaded.instances.filter((i) => i.enabled).map((i) => i.id))
+  const routes = loaded.config.routes
+  const decided = (command: string) => routes.some((r) => r.decide !== undefined && enabled.has(r.decide) && commandMatcher(r.match)(command))
+  const warnings: string[] = []
+  routes.forEach((route, i) => {
+    if (route.decide !== undefined || !(route.to ?? []).some((id) => enabled.has(id))) return
+    const exact = !route.match.includes('*')
+    const covered = exact ? (beforeCommand(route.match) ? [route.match] : []) : [...BEFORE_COMMANDS.keys()].filter(commandMatcher(route.match))
+    const undecided = covered.filter((command) => !decided(command))
+    if (undecided.length === 0) return
+    const shown = undecided.length > 3 ? `${undecided.slice(0, 3).join(', ')} and ${undecided.length - 3} more` : undecided.join(', ')
+    warnings.push(
+      `routes[${i}] (${route.match}) sends Before callbacks to plugins, but no route names a decider for ${shown}: they are answered with onFailure (${route.onFailure ?? 'the command default'}) without asking anyone; add decide: to a route for them`,
+    )
+  })
   return warnings
 }
 

@@ -14,6 +14,7 @@ import { allowEntryProblem } from './ip-entries.ts'
 import { isLogLevel } from '../log.ts'
 import { interpolateString, interpolateTree, type Environ, type InterpolationError } from './interpolate.ts'
 import { deepMerge, isPlainObject } from './merge.ts'
+import { routeProblems } from './routes.ts'
 import { GatewayConfig, type PluginInstanceConfig, type RetryConfig } from './schema.ts'
 import { normalise, schemaErrors, unknownKeyErrors } from './schema-errors.ts'
 
@@ -39,8 +40,6 @@ export interface LoadOptions {
    */
   scope?: 'all' | 'store'
 }
-
-const ROUTE_PATTERN = /^[A-Za-z0-9_.*]+$/
 
 /**
  * The offending line as an error shows it: its key, its value hidden. A value may be a secret
@@ -277,14 +276,7 @@ export async function loadConfig({ path, environment, env = process.env, scope =
     treeProblems.splice(before, treeProblems.length - before, ...treeProblems.slice(before).filter(notMissing))
   }
   const ids = Object.keys(plugins)
-  const routes = Array.isArray(config.routes) ? config.routes : []
-  routes.forEach((route, i) => {
-    if (!isPlainObject(route) || typeof route.match !== 'string' || !Array.isArray(route.to)) return
-    if (!ROUTE_PATTERN.test(route.match)) treeProblems.push(`routes[${i}].match: "${route.match}" is not a command or a pattern such as Live.* or *`)
-    route.to.forEach((id, j) => {
-      if (!ids.includes(id)) treeProblems.push(`routes[${i}].to[${j}]: unknown plugin instance "${id}"${didYouMean(id, ids)}`)
-    })
-  })
+  treeProblems.push(...routeProblems(Array.isArray(config.routes) ? config.routes : [], ids))
   // Each problem at the place the user wrote the value: the selected overlay or the base.
   for (const line of treeProblems) {
     const at = line.indexOf(': ')

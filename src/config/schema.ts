@@ -109,6 +109,9 @@ export const PluginInstanceConfig = t.Object(
 
 export const PLUGIN_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]*$'
 
+/** Tencent waits 2 s for a Before answer; 100 ms are kept for the network and the store. */
+export const MAX_BUDGET_MS = 1900
+
 const WhereValue = t.Union([t.String(), t.Number(), t.Boolean()])
 
 export const RouteConfig = t.Object(
@@ -117,11 +120,19 @@ export const RouteConfig = t.Object(
     match: t.String({ minLength: 1 }),
     /** Payload field (dotted path) equals the value, or one of the list. */
     where: t.Optional(t.Record(t.String({ minLength: 1 }), t.Union([WhereValue, t.Array(WhereValue, { minItems: 1 })]))),
-    /** Plugin instance ids. */
-    to: t.Array(t.String({ minLength: 1 }), { minItems: 1 }),
+    /** Plugin instance ids that get the event (After-style, with `event.decision` for Before callbacks). */
+    to: t.Optional(t.Array(t.String({ minLength: 1 }), { minItems: 1 })),
+    /** Before callbacks: the plugin instance whose decide() answers; the first matching route with one decides. */
+    decide: t.Optional(t.String({ minLength: 1 })),
+    /** The answer goes out by then, whatever the decider does. @default 1500 */
+    budgetMs: t.Optional(t.Integer({ minimum: 1, maximum: MAX_BUDGET_MS })),
+    /** The answer when there is no decider or it fails. Default: what Tencent does without an answer (gifts: deny; the rest: allow). */
+    onFailure: t.Optional(t.Union([t.Literal('allow'), t.Literal('deny')])),
   },
   closed,
 )
+
+export const DEFAULT_BUDGET_MS = 1500
 
 export const GatewayConfig = t.Object(
   {

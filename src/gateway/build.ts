@@ -12,6 +12,7 @@ import { createGateway, type Gateway } from '../ingress/gateway.ts'
 import type { CallbackOutcome, IngressState, TencentAuth } from '../ingress/pipeline.ts'
 import { createLogger, isLogLevel, SecretRegistry, type Logger, type LoggerOptions } from '../log.ts'
 import { closePlugins, setUpPlugins, type RunningPlugin } from '../plugin-host/host.ts'
+import { checkRoles, decidersOf } from '../plugin-host/roles.ts'
 import { compileRoutes } from '../routing/match.ts'
 import { openStore, storePath } from '../store/open.ts'
 import type { DeliveryStore } from '../store/store.ts'
@@ -66,6 +67,7 @@ function stateFor(config: GatewayConfig, running: RunningPlugin[]): IngressState
     dedup: config.dedupWindowSeconds > 0,
     allow: compileAllowList(config.server.allowIps),
     trustProxy: compileProxyTrust(config.server.trustProxy),
+    deciders: decidersOf(running),
   }
 }
 
@@ -77,9 +79,12 @@ function lanesFor(running: RunningPlugin[]): LaneSpec[] {
   )
 }
 
-/** One log line per callback: info when accepted, warn when rejected, error when not stored. */
+/**
+ * One log line per callback: info when accepted, warn when rejected, error when not stored.
+ * A Before callback's line carries its decision, at warn when the fallback answered a failure.
+ */
 function logCallback(logger: Logger, o: CallbackOutcome): void {
-  const fields = {
+  const fields: Record<string, unknown> = {
     requestId: o.requestId,
     command: o.command,
     sdkAppId: o.sdkAppId,
@@ -88,8 +93,14 @@ function logCallback(logger: Logger, o: CallbackOutcome): void {
     ms: Math.round(o.ms * 100) / 100,
     targets: o.targets,
   }
-  if (o.status >= 500) logger.error('callback', fields)
-  else if (o.status >= 400) logger.warn('callback', fields)
+  const d = o.decision
+  if (d) {
+    Object.assign(fields, { action: d.action, errorCode: d.errorCode, source: d.source, decider: d.decider, decideMs: d.ms })
+    if (d.reason) fields.reason = d.reason
+    if (o.overrun) fields.overrun = true
+  }
+  if (o.status >= 500 || o.unstored) logger.error('callback', fields)
+  else if (o.status >= 400 || (d?.source === 'fallback' && d.decider)) logger.warn('callback', fields)
   else logger.info('callback', fields)
 }
 
@@ -109,6 +120,13 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
   try {
     running = await setUpPlugins(loaded.instances, hostOptions)
   } catch (error) {
+    await store.close()
+    throw error
+  }
+  try {
+    checkRoles(loaded.config.routes, running)
+  } catch (error) {
+    await closePlugins(running, logger)
     await store.close()
     throw error
   }
@@ -134,6 +152,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
     store,
     logger,
     metrics: gatewayMetrics,
+    scrub: (text) => secrets.scrub(text),
     observe(outcome) {
       load.tick()
       gatewayMetrics.observeCallback(outcome)
@@ -179,7 +198,14 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
     const kept = running.filter((p) => plan.keep.includes(p.spec.id))
     const byId = new Map([...kept, ...fresh].map((p) => [p.spec.id, p]))
     // Config order, so shutdown closes in reverse config order.
-    running = next.instances.flatMap((spec) => byId.get(spec.id) ?? [])
+    const nextRunning = next.instances.flatMap((spec) => byId.get(spec.id) ?? [])
+    try {
+      checkRoles(next.config.routes, nextRunning)
+    } catch (error) {
+      await closePlugins(fresh, logger)
+      throw error
+    }
+    running = nextRunning
     const nextState = stateFor(next.config, running)
     const wasUnsigned = state.auth.tokens.length === 0
     Object.assign(state, nextState)

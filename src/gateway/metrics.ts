@@ -11,8 +11,9 @@ import type { DeliveryOutcome } from '../delivery/dispatcher.ts'
 import type { DeliveryStore } from '../store/store.ts'
 import type { CallbackOutcome } from '../ingress/pipeline.ts'
 import { KNOWN_COMMANDS } from '../tencent/commands.ts'
+import { BEFORE_COMMANDS } from '../tencent/decisions.ts'
 
-const KNOWN = new Set(KNOWN_COMMANDS)
+const KNOWN = new Set([...KNOWN_COMMANDS, ...BEFORE_COMMANDS.keys()])
 /**
  * The command label is caller-controlled: unknown commands share one label value, so a caller
  * cannot grow the label set without bound.
@@ -49,6 +50,25 @@ export function createMetrics(store: DeliveryStore, inFlight: () => Record<strin
   const skew = new Gauge({
     name: 'gateway_clock_skew_seconds',
     help: 'Local time minus RequestTime of the last callback whose Sign verified, in or out of the window (positive: the callback is older than our clock).',
+    registers: [registry],
+  })
+  const decisions = new Counter({
+    name: 'gateway_decisions_total',
+    help: 'Before-callback answers by command, action (allow, deny, drop, modify) and source (plugin: the decider answered; fallback: onFailure).',
+    labelNames: ['command', 'action', 'source'],
+    registers: [registry],
+  })
+  const decisionSeconds = new Histogram({
+    name: 'gateway_decision_duration_seconds',
+    help: 'Time a decision took, from asking the decider to its answer or the fallback (repeats answered from the record excluded).',
+    labelNames: ['command'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 1.9],
+    registers: [registry],
+  })
+  const overruns = new Counter({
+    name: 'gateway_decision_budget_overruns_total',
+    help: 'Decisions whose decider was still working when the route budget ran out (answered onFailure).',
+    labelNames: ['command'],
     registers: [registry],
   })
   const deliveries = new Counter({
@@ -132,6 +152,12 @@ export function createMetrics(store: DeliveryStore, inFlight: () => Record<strin
       child(`c\0${command}\0${o.outcome}`, () => callbacks.labels(command, o.outcome)).inc()
       child(`a\0${o.status}`, () => ackSeconds.labels(String(o.status))).observe(o.ms / 1000)
       if (o.skewSeconds !== undefined) skew.set(o.skewSeconds)
+      const d = o.decision
+      if (d) {
+        child(`D\0${command}\0${d.action}\0${d.source}`, () => decisions.labels(command, d.action, d.source)).inc()
+        if (o.outcome !== 'duplicate') child(`T\0${command}`, () => decisionSeconds.labels(command)).observe(d.ms / 1000)
+        if (o.overrun) child(`O\0${command}`, () => overruns.labels(command)).inc()
+      }
     },
     observeDelivery(plugin, outcome, ms) {
       child(`d\0${plugin}\0${outcome}`, () => deliveries.labels(plugin, outcome)).inc()

@@ -1,6 +1,7 @@
 /**
  * The callback pipeline (docs/design.md §1): size limit → query keys → SdkAppid → Sign/RequestTime
  * → lossless JSON parse → command → payload check → routes → durable store → answer.
+ * Before callbacks are decided first (before.ts) and answered with the decision.
  * Every rejection is an answer with the status and FAIL body of docs/design.md §4, and nothing
  * rejected is stored or delivered. OK is answered only after the store committed.
  */
@@ -14,11 +15,13 @@ import { checkPayload } from '../tencent/commands.ts'
 import { parseLossless } from '../tencent/lossless-json.ts'
 import { exceedsDepth, MAX_JSON_DEPTH } from '../tencent/json-depth.ts'
 import { readCallbackQuery } from '../tencent/query.ts'
-import { failResponse, okResponse, type ErrorName } from '../tencent/response.ts'
+import { decisionResponse, failResponse, okResponse, type ErrorName } from '../tencent/response.ts'
 import { verifySignature } from '../tencent/signature.ts'
 import { readBody } from './read-body.ts'
 import { callerAddress, type AllowList, type ProxyTrust } from './allow-list.ts'
 import { clientAddress } from './client-address.ts'
+import { createBeforeStep } from './before.ts'
+import type { PluginInstance, RecordedDecision } from '../plugin.ts'
 
 export interface TencentAuth {
   /** Accepted SdkAppids, as text. */
@@ -43,6 +46,12 @@ export interface CallbackOutcome {
   ms: number
   targets?: number
   skewSeconds?: number
+  /** Before callbacks: the decision answered. */
+  decision?: RecordedDecision
+  /** The decider was still working when its budget ran out. */
+  overrun?: boolean
+  /** Why a decided callback was not stored (it was answered with the fallback). */
+  unstored?: string
 }
 
 /** Swappable at run time (config reload) without rebuilding the app. */
@@ -55,6 +64,8 @@ export interface IngressState {
   allow?: AllowList
   /** Whose X-Forwarded-For names the caller: nobody (false), anyone (true), or these proxies. */
   trustProxy: ProxyTrust
+  /** Running instances that implement decide(), by id. */
+  deciders: ReadonlyMap<string, PluginInstance>
 }
 
 export interface IngressDeps {
@@ -63,6 +74,8 @@ export interface IngressDeps {
   store: DeliveryStore
   logger: Logger
   observe?: (outcome: CallbackOutcome) => void
+  /** Removes secrets from stored text (a decision's failure reason). */
+  scrub?: (text: string) => string
 }
 
 /** SDKAppIDs are 10 digits; anything far longer is not one and need not fill a log line. */
@@ -79,6 +92,7 @@ function signMatches(sign: string, requestTime: string, tokens: readonly string[
 
 export function createCallbackHandler(deps: IngressDeps): (request: Request) => Promise<Response> {
   const { server, state, store, logger, observe } = deps
+  const decideBefore = createBeforeStep({ store, deciders: () => state.deciders, scrub: deps.scrub ?? ((text) => text) })
 
   // Anything unexpected is logged with context and answered with the generic FAIL body:
   // never a stack trace or an engine message, and never 200 (nothing was stored).
@@ -179,7 +193,7 @@ export function createCallbackHandler(deps: IngressDeps): (request: Request) => 
     const problem = checkPayload(command, payload)
     if (problem) return reject('invalidPayload', problem)
 
-    const targets = state.routes.targetsFor(command, payload)
+    const { targets, decision: plan } = state.routes.resolve(command, payload)
     const event: NewEvent = {
       id: requestId,
       command,
@@ -191,6 +205,26 @@ export function createCallbackHandler(deps: IngressDeps): (request: Request) => 
     if (query.clientIp) event.clientIp = query.clientIp
     if (query.optPlatform) event.optPlatform = query.optPlatform
     if (state.dedup) event.dedupKey = dedupKey(command, payload)
+
+    if (plan) {
+      const result = await decideBefore(plan, event, payload, started)
+      if (result.unstored) logger.error('decided callback not stored; answered the fallback', { command, reason: result.unstored })
+      const outcome: CallbackOutcome = {
+        requestId,
+        command,
+        sdkAppId,
+        outcome: result.unstored ? 'storeUnavailable' : result.outcome,
+        status: 200,
+        ms: performance.now() - started,
+        targets: result.unstored ? 0 : targets.length,
+        skewSeconds,
+        decision: result.decision,
+      }
+      if (result.overrun) outcome.overrun = true
+      if (result.unstored) outcome.unstored = result.unstored
+      observe?.(outcome)
+      return decisionResponse(result.answer.body)
+    }
 
     let result
     try {

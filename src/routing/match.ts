@@ -1,9 +1,14 @@
 /**
  * Route matching (docs/design.md §3 `routes`): every route whose `match` and `where` hold gets
  * the event; each plugin instance gets it at most once; disabled instances are skipped.
- * Pure: no I/O, no config loading.
+ * For a Before callback, the first matching route with an enabled `decide` decides
+ * (docs/design.md §9). Pure: no I/O, no config loading.
  */
-import type { RouteConfig } from '../config/schema.ts'
+import { DEFAULT_BUDGET_MS, type RouteConfig } from '../config/schema.ts'
+import { commandMatcher } from '../tencent/command-pattern.ts'
+import { beforeCommand, type BeforeCommand, type FailurePolicy } from '../tencent/decisions.ts'
+
+export { commandMatcher }
 
 type Scalar = string | number | boolean
 
@@ -12,24 +17,36 @@ export interface CompiledRoute {
   matchesCommand: (command: string) => boolean
   where: Array<{ path: string[]; accepted: Set<string> }>
   to: string[]
+  /** The route's decider, when it names one and that instance is enabled. */
+  decide?: string
+  /** The route names a decider (enabled or not) or a failure policy. */
+  decides: boolean
+  budgetMs: number
+  onFailure?: FailurePolicy
+}
+
+/** How a Before callback is answered. */
+export interface DecisionPlan {
+  spec: BeforeCommand
+  /** The plugin instance to ask; none: the answer is `onFailure`. */
+  decider?: string
+  budgetMs: number
+  onFailure: FailurePolicy
+}
+
+export interface Resolved {
+  /** Enabled plugin instance ids for this event, in route order, without repeats. */
+  targets: string[]
+  /** Present for Before callbacks only. */
+  decision?: DecisionPlan
 }
 
 export interface RouteTable {
   routes: CompiledRoute[]
   /** Enabled plugin instance ids for this event, in route order, without repeats. */
   targetsFor(command: string, payload: Record<string, unknown>): string[]
-}
-
-/** `*` matches any run of characters; everything else is literal. */
-export function commandMatcher(pattern: string): (command: string) => boolean {
-  if (pattern === '*') return () => true
-  if (!pattern.includes('*')) return (command) => command === pattern
-  const source = pattern
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*')
-  const regex = new RegExp(`^${source}$`)
-  return (command) => regex.test(command)
+  /** The targets and, for a Before callback, who decides and how. */
+  resolve(command: string, payload: Record<string, unknown>): Resolved
 }
 
 /** Reads a dotted path (`RoomInfo.RoomType`) from a payload. */
@@ -55,28 +72,51 @@ export function compileRoutes(routes: readonly RouteConfig[], enabled: ReadonlyS
       path: path.split('.'),
       accepted: new Set((Array.isArray(value) ? value : [value]).map((v: Scalar) => String(v))),
     })),
-    to: route.to.filter((id) => enabled.has(id)),
+    to: (route.to ?? []).filter((id) => enabled.has(id)),
+    decide: route.decide !== undefined && enabled.has(route.decide) ? route.decide : undefined,
+    decides: route.decide !== undefined || route.onFailure !== undefined,
+    budgetMs: route.budgetMs ?? DEFAULT_BUDGET_MS,
+    onFailure: route.onFailure,
   }))
   // Commands are few and repeat; remember which routes match each one.
   const byCommand = new Map<string, CompiledRoute[]>()
 
-  function targetsFor(command: string, payload: Record<string, unknown>): string[] {
+  function candidatesFor(command: string): CompiledRoute[] {
     let candidates = byCommand.get(command)
     if (!candidates) {
       candidates = compiled.filter((route) => route.matchesCommand(command))
       if (byCommand.size < 1024) byCommand.set(command, candidates)
     }
-    const targets: string[] = []
-    for (const route of candidates) {
-      const holds = route.where.every(({ path, accepted }) => {
-        const text = asText(readPath(payload, path))
-        return text !== undefined && accepted.has(text)
-      })
-      if (!holds) continue
-      for (const id of route.to) if (!targets.includes(id)) targets.push(id)
-    }
-    return targets
+    return candidates
   }
 
-  return { routes: compiled, targetsFor }
+  const holds = (route: CompiledRoute, payload: Record<string, unknown>): boolean =>
+    route.where.every(({ path, accepted }) => {
+      const text = asText(readPath(payload, path))
+      return text !== undefined && accepted.has(text)
+    })
+
+  function resolve(command: string, payload: Record<string, unknown>): Resolved {
+    const spec = beforeCommand(command)
+    const targets: string[] = []
+    // The policy comes from the first matching route with an enabled decider, else from the
+    // first that names a decider or a policy; else it is Tencent's own no-answer behaviour.
+    let decider: CompiledRoute | undefined
+    let policy: CompiledRoute | undefined
+    for (const route of candidatesFor(command)) {
+      if (!holds(route, payload)) continue
+      for (const id of route.to) if (!targets.includes(id)) targets.push(id)
+      if (spec && !decider && route.decides) {
+        if (route.decide) decider = route
+        else policy ??= route
+      }
+    }
+    if (!spec) return { targets }
+    const chosen = decider ?? policy
+    const decision: DecisionPlan = { spec, budgetMs: chosen?.budgetMs ?? DEFAULT_BUDGET_MS, onFailure: chosen?.onFailure ?? spec.noAnswer }
+    if (decider) decision.decider = decider.decide
+    return { targets, decision }
+  }
+
+  return { routes: compiled, targetsFor: (command, payload) => resolve(command, payload).targets, resolve }
 }

@@ -39,6 +39,11 @@ export function okResponse(): Response {
   return new Response(OK_BODY, { status: 200, headers: JSON_HEADERS })
 }
 
+/** A Before callback's answer (tencent/decisions.ts renders the body): always 200. */
+export function decisionResponse(body: string): Response {
+  return new Response(body, { status: 200, headers: JSON_HEADERS })
+}
+
 /** A FAIL answer; `detail` is appended to the table's text and must hold no secrets. */
 export function failResponse(name: ErrorName, detail?: string, extraHeaders?: Record<string, string>): Response {
   const { code, status, info } = ErrorCodes[name]

@@ -68,6 +68,33 @@ export function sampleBody(command: string, nowMs = Date.now()): Record<string, 
         Random: 1,
         MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: 'hi' } }],
       }
+    case 'C2C.CallbackBeforeSendMsg':
+      return {
+        ...base,
+        From_Account: 'viewer-1',
+        To_Account: 'admin',
+        MsgSeq: 1,
+        MsgRandom: 1,
+        MsgTime: Math.floor(nowMs / 1000),
+        MsgKey: '1_1_1',
+        OnlineOnlyFlag: 0,
+        MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: 'hi' } }],
+        CloudCustomData: '',
+      }
+    case 'Group.CallbackBeforeInviteJoinGroup':
+      return { ...base, GroupId: 'tandy-test-rest', Type: 'Public', Operator_Account: 'admin', DestinationMembers: [{ Member_Account: 'viewer-1' }] }
+    case 'Group.CallbackBeforeApplyJoinGroup':
+      return { ...base, GroupId: 'tandy-test-rest', Type: 'Public', Requestor_Account: 'viewer-1' }
+    case 'Group.CallbackBeforeCreateGroup':
+      return {
+        ...base,
+        Operator_Account: 'admin',
+        Owner_Account: 'admin',
+        Type: 'Public',
+        Name: 'demo',
+        CreateGroupNum: 1,
+        MemberList: [{ Member_Account: 'viewer-1' }],
+      }
     case 'Follow.CallbackAfterFollowAdd':
     case 'Follow.CallbackAfterFollowDelete':
       return { ...base, From_Account: 'viewer-1', FollowList: [{ To_Account: 'admin' }] }

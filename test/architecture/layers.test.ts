@@ -11,7 +11,8 @@ import { REPO } from '../helpers/gateway.ts'
 
 export const LAYERS: string[][] = [
   ['errors.ts', 'suggest.ts', 'log.ts', 'timeout.ts', 'bytes.ts', 'group-commit.ts', 'types'],
-  ['plugin.ts', 'plugin-http.ts', 'tencent', 'runtime'],
+  ['plugin.ts'],
+  ['plugin-http.ts', 'tencent', 'runtime'],
   ['config'],
   ['routing', 'store'],
   ['ingress', 'delivery', 'plugin-host'],
