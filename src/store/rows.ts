@@ -29,6 +29,7 @@ export function claimedFromRow(row: Row): ClaimedDelivery {
       clientIp: optional(row.client_ip),
       optPlatform: optional(row.opt_platform),
       body: String(row.body),
+      decision: optional(row.decision),
     },
   }
 }

@@ -3,7 +3,8 @@
  * fdatasync, and the failure state that stops all acknowledgements.
  *
  * Group commit: appends and delivery outcomes queue up, and one transaction per event-loop
- * turn writes them all. A write's promise resolves only once its transaction is on disk.
+ * turn writes them all (transaction.ts). A write's promise resolves only once its transaction
+ * is on disk.
  *
  * `sync: full` keeps the fsync off the serving thread: the connection runs WAL with
  * `synchronous=NORMAL`, under which a commit writes its frames without syncing, and the
@@ -19,16 +20,15 @@
  * checkpointed into the main file) or removed, so nothing answered 503 is ever delivered.
  */
 import { fdatasync } from 'node:fs'
-import type { DatabaseSync, StatementSync } from 'node:sqlite'
+import type { DatabaseSync } from 'node:sqlite'
 import { promisify } from 'node:util'
 import { StoreUnavailableError } from '../../errors.ts'
 import { GroupCommit } from '../../group-commit.ts'
 import type { FileProblem, StoreFiles } from './files.ts'
 import { rescueAfterFailure } from './rescue.ts'
-import type { AppendResult, NewEvent } from '../store.ts'
+import type { AppendResult } from '../store.ts'
 import { unrefTimer } from '../../timeout.ts'
-
-export type Write = { kind: 'event'; event: NewEvent } | { kind: 'sql'; statement: StatementSync; params: Array<string | number | null> }
+import { BatchTransaction, type Write } from './transaction.ts'
 
 interface Waiter {
   write: Write
@@ -75,7 +75,7 @@ export class SqliteCommitter {
   #db: DatabaseSync
   #files: StoreFiles | undefined
   #options: CommitterOptions
-  #statements: Record<'insertEvent' | 'insertDelivery' | 'begin' | 'commit' | 'rollback', StatementSync>
+  #transaction: BatchTransaction
   #queue: Waiter[] = []
   #flushScheduled = false
   #lockTimer: ReturnType<typeof setTimeout> | undefined
@@ -90,8 +90,6 @@ export class SqliteCommitter {
   #rescued = false
   #checkTimer: ReturnType<typeof setInterval> | undefined
   #closed = false
-  /** The highest event rowid committed so far. */
-  #committedSeq: number
   /**
    * The highest event rowid that is acknowledged-durable: every event up to it was synced.
    * Deliveries are claimed only up to here, so a row committed but not yet synced (and maybe
@@ -101,22 +99,11 @@ export class SqliteCommitter {
 
   constructor(options: CommitterOptions) {
     this.#options = options
-    // Everything already in the file was made durable by the start-up checkpoint.
-    const top = options.db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events').get() as { seq: number }
-    this.#committedSeq = this.#durableSeq = Number(top.seq)
     this.#db = options.db
     this.#files = options.files
-    const db = options.db
-    this.#statements = {
-      insertEvent: db.prepare(
-        'INSERT INTO events (id, command, sdk_app_id, received_at, client_ip, opt_platform, body, dedup_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
-      insertDelivery: db.prepare('INSERT INTO deliveries (event_seq, plugin, next_at, updated_at) VALUES (?, ?, ?, ?)'),
-      // Prepared once: exec() would parse these on every commit.
-      begin: db.prepare('BEGIN IMMEDIATE'),
-      commit: db.prepare('COMMIT'),
-      rollback: db.prepare('ROLLBACK'),
-    }
+    this.#transaction = new BatchTransaction(options.db)
+    // Everything already in the file was made durable by the start-up checkpoint.
+    this.#durableSeq = this.#transaction.committedSeq
     if (this.#files) {
       this.#checkTimer = setInterval(() => this.#checkFiles(), FILE_CHECK_MS)
       unrefTimer(this.#checkTimer)
@@ -175,7 +162,7 @@ export class SqliteCommitter {
     }
     this.#lockDelay = 0
     if (!this.#options.syncWal) {
-      this.#durableSeq = this.#committedSeq
+      this.#durableSeq = this.#transaction.committedSeq
       for (const [waiter, result] of committed) waiter.resolve(result)
       if (touched.size) this.#options.onCommitted(touched)
       return
@@ -208,43 +195,7 @@ export class SqliteCommitter {
 
   /** Writes `batch` in one transaction; throws (after rolling back) if any write fails. */
   #commit(batch: Waiter[], touched: Set<string>): Array<[Waiter, AppendResult]> {
-    const { insertEvent, insertDelivery, begin, commit, rollback } = this.#statements
-    const plugins: string[] = []
-    const seqs: number[] = []
-    const committedBefore = this.#committedSeq
-    begin.run()
-    try {
-      for (const { write } of batch) {
-        if (write.kind === 'sql') {
-          write.statement.run(...write.params)
-          seqs.push(-1)
-          continue
-        }
-        const e = write.event
-        const { lastInsertRowid } = insertEvent.run(
-          e.id,
-          e.command,
-          e.sdkAppId,
-          e.receivedAt,
-          e.clientIp ?? null,
-          e.optPlatform ?? null,
-          e.body,
-          e.dedupKey ?? null,
-        )
-        seqs.push(Number(lastInsertRowid))
-        if (Number(lastInsertRowid) > this.#committedSeq) this.#committedSeq = Number(lastInsertRowid)
-        for (const plugin of e.targets) {
-          insertDelivery.run(lastInsertRowid, plugin, e.receivedAt, e.receivedAt)
-          plugins.push(plugin)
-        }
-      }
-      commit.run()
-    } catch (error) {
-      if (this.#db.isTransaction) rollback.run()
-      // Rolled back: rowids above the last commit are free again.
-      this.#committedSeq = committedBefore
-      throw error
-    }
+    const { seqs, plugins } = this.#transaction.run(batch.map((waiter) => waiter.write))
     for (const plugin of plugins) touched.add(plugin)
     return batch.map((waiter, i) => {
       if (seqs[i]! >= 0) waiter.seq = seqs[i]
@@ -257,7 +208,7 @@ export class SqliteCommitter {
     const waiters = (this.#syncingWaiters = batch.flatMap((committed) => committed.waiters))
     const touched = new Set(batch.flatMap((committed) => [...committed.touched]))
     // Every event committed so far is in the WAL this sync covers.
-    const upTo = this.#committedSeq
+    const upTo = this.#transaction.committedSeq
     try {
       let descriptor: number
       try {

@@ -8,11 +8,14 @@ import { DatabaseSync } from 'node:sqlite'
 import { GatewayError } from '../../errors.ts'
 
 /**
- * Schema version 2. `seq` is the rowid (one B-tree per event; the UUID `id` is a plain column:
+ * Schema version 3. `seq` is the rowid (one B-tree per event; the UUID `id` is a plain column:
  * a TEXT primary key measured 3.2 µs more per insert than an integer one). `dedup_key` is
- * kept with the event so the dedup window can be rebuilt at start.
+ * kept with the event so the dedup window can be rebuilt at start; `decision` (version 3) is a
+ * Before callback's answer, as JSON text, null for After callbacks.
  */
-const SCHEMA_VERSION = 2
+const SCHEMA_VERSION = 3
+/** The one older version that is upgraded in place: version 3 only added `events.decision`. */
+const UPGRADABLE_VERSION = 2
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY,
@@ -23,7 +26,8 @@ CREATE TABLE IF NOT EXISTS events (
   client_ip TEXT,
   opt_platform TEXT,
   body TEXT NOT NULL,
-  dedup_key TEXT
+  dedup_key TEXT,
+  decision TEXT
 );
 CREATE TABLE IF NOT EXISTS deliveries (
   id INTEGER PRIMARY KEY,
@@ -77,7 +81,11 @@ export function openDatabase(path: string, waitMs: number): DatabaseSync {
     db.exec('PRAGMA synchronous = NORMAL')
     const version = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version)
     const hasTables = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get() !== undefined
-    if (hasTables && version !== SCHEMA_VERSION) {
+    if (hasTables && version === UPGRADABLE_VERSION) {
+      // One transaction: a crash leaves version 2 untouched or version 3 complete. Pending
+      // deliveries stay where they are, so an upgrade strands nothing.
+      db.exec(`BEGIN IMMEDIATE; ALTER TABLE events ADD COLUMN decision TEXT; PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT`)
+    } else if (hasTables && version !== SCHEMA_VERSION) {
       throw new GatewayError(
         `${path} holds store schema version ${version}; this version uses ${SCHEMA_VERSION}. Drain it with the version that wrote it, or move the file away.`,
         'STORE_SCHEMA',

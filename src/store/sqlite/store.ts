@@ -2,7 +2,8 @@
  * The embedded store: SQLite through `node:sqlite`, which Bun and Deno both provide. One
  * serving process owns a store file (owner.ts); its queues and claims live in memory.
  * Writes go through the group-commit writer (commit.ts), which also holds the store's
- * failure state; the dedup window is dedup-window.ts.
+ * failure state; claims are claims.ts; the dedup window, which also recalls decisions, is
+ * dedup-window.ts.
  *
  * `sync: full` (the default) is WAL with `synchronous=NORMAL` plus the writer's own WAL
  * fdatasync before anything is acknowledged: it survives power loss. NORMAL (not OFF) keeps
@@ -16,9 +17,10 @@ import { dirname } from 'node:path'
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import type { StoreConfig } from '../../config/schema.ts'
 import { GatewayError } from '../../errors.ts'
-import { claimedFromRow, clipError, deadLetterFromRow, queueStatsFromRow } from '../rows.ts'
+import { clipError, deadLetterFromRow, queueStatsFromRow } from '../rows.ts'
+import { SqliteClaims } from './claims.ts'
 import { SqliteCommitter } from './commit.ts'
-import { DedupWindow } from './dedup-window.ts'
+import { DedupWindow, type DedupRow } from './dedup-window.ts'
 import { StoreFiles } from './files.ts'
 import { claimStore, type StoreOwnership } from './owner.ts'
 import { opening, openDatabase, realStorePath } from './schema.ts'
@@ -64,13 +66,7 @@ export class SqliteStore implements DeliveryStore {
   #listeners: Array<(plugins: Set<string>) => void> = []
   #releaseListeners: Array<(plugin: string) => void> = []
   /** Claims live in memory: one process owns an SQLite file's queues. */
-  #claimed = new Map<string, Set<number>>()
-  /**
-   * Where each queue's current sweep stands, as (next_at, id): a claim query resumes after it
-   * instead of reading the claimed rows again. A sweep that reaches the end starts over, so
-   * rows released or made due meanwhile are found on the next pass.
-   */
-  #cursors = new Map<string, [number, number]>()
+  #claims: SqliteClaims
   #closed = false
   #statements: Record<string, StatementSync>
   #dedup: DedupWindow | undefined
@@ -117,31 +113,25 @@ export class SqliteStore implements DeliveryStore {
       bury: db.prepare(
         "UPDATE deliveries SET status = 'dead', attempts = attempts + 1, first_error = COALESCE(first_error, ?), last_error = ?, updated_at = ? WHERE id = ?",
       ),
-      due: db.prepare(`
-        SELECT d.id, d.plugin, d.attempts, d.next_at, e.id AS event_id, e.command, e.sdk_app_id, e.received_at, e.client_ip, e.opt_platform, e.body
-        FROM deliveries d JOIN events e ON e.seq = d.event_seq
-        WHERE d.plugin = ? AND d.status = 'pending' AND d.next_at <= ? AND (d.next_at, d.id) > (?, ?) AND d.event_seq <= ?
-        ORDER BY d.next_at, d.id LIMIT ?`),
-      head: db.prepare(`
-        SELECT d.id, d.plugin, d.attempts, d.next_at, e.id AS event_id, e.command, e.sdk_app_id, e.received_at, e.client_ip, e.opt_platform, e.body
-        FROM deliveries d JOIN events e ON e.seq = d.event_seq
-        WHERE d.plugin = ? AND d.status = 'pending' AND d.event_seq <= ?
-        ORDER BY d.id LIMIT 1`),
       nextDue: db.prepare("SELECT MIN(next_at) AS at FROM deliveries WHERE plugin = ? AND status = 'pending' AND next_at > ?"),
     }
+    this.#claims = new SqliteClaims(db)
     const windowMs = options.dedupWindowMs ?? 0
     if (windowMs > 0) {
       this.#dedup = new DedupWindow(windowMs)
-      this.#dedup.load(
-        db.prepare('SELECT dedup_key, received_at FROM events ORDER BY seq DESC').iterate() as Iterable<{ dedup_key: string | null; received_at: number }>,
-      )
+      this.#dedup.load(db.prepare('SELECT dedup_key, received_at, decision FROM events ORDER BY seq DESC').iterate() as Iterable<DedupRow>)
     }
   }
 
   append(event: NewEvent): Promise<AppendResult> {
     const key = this.#dedup ? event.dedupKey : undefined
     if (key === undefined) return this.#writer.enqueue({ kind: 'event', event })
-    return this.#dedup!.append(key, event.receivedAt, () => this.#writer.enqueue({ kind: 'event', event }))
+    return this.#dedup!.append(key, event.receivedAt, event.decision, () => this.#writer.enqueue({ kind: 'event', event }))
+  }
+
+  /** From memory (the dedup window); waits for a first copy still committing. */
+  async recallDecision(dedupKey: string, receivedAt: number): Promise<string | undefined> {
+    return this.#dedup?.recall(dedupKey, receivedAt)
   }
 
   onAppended(listener: (plugins: Set<string>) => void): void {
@@ -157,44 +147,12 @@ export class SqliteStore implements DeliveryStore {
     return this.#writer.failure !== undefined
   }
 
-  #claims(plugin: string): Set<number> {
-    let set = this.#claimed.get(plugin)
-    if (!set) this.#claimed.set(plugin, (set = new Set()))
-    return set
-  }
-
-  async claimDue(plugin: string, { now, limit, ordered }: ClaimOptions): Promise<ClaimedDelivery[]> {
+  async claimDue(plugin: string, options: ClaimOptions): Promise<ClaimedDelivery[]> {
     // A failed store delivers nothing: it may hold writes that were answered 503. Otherwise only
     // events already synced are handed out: a row committed but not yet acknowledged may still
     // be answered 503 (its sync failing) and must never reach a plugin first.
-    if (this.#closed || limit <= 0 || this.failed) return []
-    const durable = this.#writer.durableSeq
-    const claims = this.#claims(plugin)
-    if (ordered) {
-      const head = this.#statements.head.get(plugin, durable) as Record<string, unknown> | undefined
-      if (!head || claims.has(Number(head.id)) || Number(head.next_at) > now) return []
-      claims.add(Number(head.id))
-      return [claimedFromRow(head)]
-    }
-    const out: ClaimedDelivery[] = []
-    let cursor = this.#cursors.get(plugin) ?? [-Infinity, 0]
-    for (let pass = 0; out.length < limit && pass < 2;) {
-      const rows = this.#statements.due.all(plugin, now, cursor[0], cursor[1], durable, limit) as Record<string, unknown>[]
-      for (const row of rows) {
-        cursor = [Number(row.next_at), Number(row.id)]
-        if (claims.has(Number(row.id))) continue
-        claims.add(Number(row.id))
-        out.push(claimedFromRow(row))
-        if (out.length >= limit) break
-      }
-      if (rows.length < limit) {
-        // End of what is due: the next sweep starts from the beginning.
-        cursor = [-Infinity, 0]
-        pass++
-      }
-    }
-    this.#cursors.set(plugin, cursor)
-    return out
+    if (this.#closed || options.limit <= 0 || this.failed) return []
+    return this.#claims.claim(plugin, options, this.#writer.durableSeq)
   }
 
   async nextDueAt(plugin: string, after: number): Promise<number | undefined> {
@@ -214,12 +172,9 @@ export class SqliteStore implements DeliveryStore {
 
   /** Drops a claim and wakes its queue: an ordered lane may be waiting for exactly this head. */
   #unclaim(id: number): void {
-    for (const [plugin, claims] of this.#claimed) {
-      if (claims.delete(id)) {
-        for (const listener of this.#releaseListeners) listener(plugin)
-        return
-      }
-    }
+    const plugin = this.#claims.unclaim(id)
+    if (plugin === undefined) return
+    for (const listener of this.#releaseListeners) listener(plugin)
   }
 
   complete(id: number): Promise<void> {
