@@ -1,5 +1,6 @@
 /** The PostgreSQL store on a real server: migrations, leases, cluster-wide limits, dedup across instances, NOTIFY. */
 import { afterEach, expect, it } from 'bun:test'
+import { readFileSync } from 'node:fs'
 import { PgStore } from '../../src/store/postgres/store.ts'
 import type { NewEvent } from '../../src/store/store.ts'
 import { until } from '../helpers/gateway.ts'
@@ -37,7 +38,7 @@ describePg('PgStore', () => {
     open.push(...stores)
     const sql = rawSql(url)
     try {
-      expect((await sql`SELECT version FROM gateway_migrations`).map((r) => r.version)).toEqual([1])
+      expect((await sql`SELECT version FROM gateway_migrations ORDER BY version`).map((r) => r.version)).toEqual([1, 2])
     } finally {
       await sql.end()
     }
@@ -49,7 +50,35 @@ describePg('PgStore', () => {
     const sql = rawSql(url)
     await sql`INSERT INTO gateway_migrations (version) VALUES (99)`
     await sql.end()
-    await expect(PgStore.open({ url })).rejects.toThrow('holds store migration 99; this version knows up to 1')
+    await expect(PgStore.open({ url })).rejects.toThrow('holds store migration 99; this version knows up to 2')
+  })
+
+  it('applies migration 2 to a schema at version 1, keeping its queue and dedup keys', async () => {
+    const url = freshPgUrl('v1')
+    const sql = rawSql(url)
+    const at = Date.now() - 1000
+    try {
+      // A schema as version 1 left it: 001.sql only, one pending delivery, one dedup key.
+      await sql`CREATE SCHEMA ${sql(new URL(url).searchParams.get('search_path')!)}`
+      await sql.unsafe(readFileSync(new URL('../../src/store/postgres/migrations/001.sql', import.meta.url), 'utf8'))
+      await sql`CREATE TABLE gateway_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`
+      await sql`INSERT INTO gateway_migrations (version) VALUES (1)`
+      await sql`INSERT INTO gateway_events (id, command, sdk_app_id, received_at, body, dedup_key) VALUES ('old-1', 'Live.CallbackAfterDestroyRoom', '1', ${at}, '{}', 'k-old')`
+      await sql`INSERT INTO gateway_deliveries (event_seq, plugin, next_at, updated_at) SELECT seq, 'a', ${at}, ${at} FROM gateway_events`
+      await sql`INSERT INTO gateway_dedup (key, received_at) VALUES ('k-old', ${at})`
+      const s = await store(url, { dedupWindowMs: 60_000 })
+      expect((await sql`SELECT version FROM gateway_migrations ORDER BY version`).map((r) => r.version)).toEqual([1, 2])
+      const [old] = await s.claimDue('a', { now: Date.now(), limit: 10 })
+      expect(old!.event).toMatchObject({ id: 'old-1', decision: undefined })
+      await s.complete(old!.id)
+      expect(await s.recallDecision('k-old', at + 1)).toBeUndefined()
+      const decided = event(['a'], { dedupKey: 'k-new', decision: '{"action":"deny","errorCode":1}' })
+      expect(await s.append(decided)).toBe('stored')
+      expect((await s.claimDue('a', { now: Date.now(), limit: 10 }))[0]!.event.decision).toBe(decided.decision)
+      expect(await s.recallDecision('k-new', decided.receivedAt + 1)).toBe(decided.decision!)
+    } finally {
+      await sql.end()
+    }
   })
 
   it('names the server, not the password, when it cannot connect', async () => {

@@ -59,6 +59,8 @@ export class CommitWriter {
    */
   #batches = new GroupCommit<Waiter>((batch) => this.#flushLive(batch), { schedule: setImmediate })
   #closed = false
+  /** Dedup key → when this instance's latest append of it settles, while one is queued or committing. */
+  #appending = new Map<string, Promise<void>>()
 
   constructor(options: CommitWriterOptions) {
     this.#sql = options.sql
@@ -79,6 +81,28 @@ export class CommitWriter {
    */
   enqueue(write: Write): Promise<AppendResult> {
     if (this.#closed) return Promise.reject(new StoreUnavailableError('store is closed'))
+    const result = this.#enqueue(write)
+    const key = write.kind === 'event' && this.#dedupWindowMs > 0 ? write.event.dedupKey : undefined
+    if (key !== undefined) {
+      // A later copy of a key settles with its batch or after it, so the latest one covers all.
+      const settled = result.then(
+        () => {},
+        () => {},
+      )
+      this.#appending.set(key, settled)
+      void settled.then(() => {
+        if (this.#appending.get(key) === settled) this.#appending.delete(key)
+      })
+    }
+    return result
+  }
+
+  /** Resolves once the appends of `key` this instance has queued or is committing have settled (stored, duplicate or refused). */
+  settled(key: string): Promise<void> {
+    return this.#appending.get(key) ?? Promise.resolve()
+  }
+
+  #enqueue(write: Write): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined
       const waiter: Waiter = {
@@ -172,19 +196,20 @@ export class CommitWriter {
       WITH fresh AS (
         -- The unique key decides: a row comes back only for a key that is new, or whose earlier
         -- holder left the window (then the key is taken over).
-        INSERT INTO gateway_dedup (key, received_at)
-        SELECT * FROM unnest(${keyed.map((x) => x.dedupKey!)}::text[], ${keyed.map((x) => x.receivedAt)}::int8[])
-        ON CONFLICT (key) DO UPDATE SET received_at = EXCLUDED.received_at
+        -- The key keeps the decision of the event that claimed it (recallDecision reads it).
+        INSERT INTO gateway_dedup (key, received_at, decision)
+        SELECT * FROM unnest(${keyed.map((x) => x.dedupKey!)}::text[], ${keyed.map((x) => x.receivedAt)}::int8[], ${keyed.map((x) => x.decision ?? null)}::text[])
+        ON CONFLICT (key) DO UPDATE SET received_at = EXCLUDED.received_at, decision = EXCLUDED.decision
         WHERE gateway_dedup.received_at <= EXCLUDED.received_at - ${this.#dedupWindowMs}
         RETURNING key
       ), input AS (
         SELECT * FROM unnest(
           ${e.map((x) => x.id)}::text[], ${e.map((x) => x.command)}::text[], ${e.map((x) => x.sdkAppId)}::text[],
           ${e.map((x) => x.receivedAt)}::int8[], ${e.map((x) => x.clientIp ?? null)}::text[], ${e.map((x) => x.optPlatform ?? null)}::text[],
-          ${e.map((x) => x.body)}::text[], ${e.map((x) => (this.#dedupWindowMs > 0 ? (x.dedupKey ?? null) : null))}::text[])
-          AS u(id, command, sdk_app_id, received_at, client_ip, opt_platform, body, dedup_key)
+          ${e.map((x) => x.body)}::text[], ${e.map((x) => (this.#dedupWindowMs > 0 ? (x.dedupKey ?? null) : null))}::text[], ${e.map((x) => x.decision ?? null)}::text[])
+          AS u(id, command, sdk_app_id, received_at, client_ip, opt_platform, body, dedup_key, decision)
       ), stored AS (
-        INSERT INTO gateway_events (id, command, sdk_app_id, received_at, client_ip, opt_platform, body, dedup_key)
+        INSERT INTO gateway_events (id, command, sdk_app_id, received_at, client_ip, opt_platform, body, dedup_key, decision)
         SELECT * FROM input WHERE input.dedup_key IS NULL OR input.dedup_key IN (SELECT key FROM fresh)
         RETURNING seq, id
       ), queued AS (

@@ -1,6 +1,6 @@
 /**
  * The PostgreSQL store's claims: a delivery is claimed with `FOR UPDATE SKIP LOCKED` plus a
- * lease (owner, expiry on the database clock), through gateway_claim (migrations/001.sql).
+ * lease (owner, expiry on the database clock), through gateway_claim (migrations/002.sql).
  * Each claim has its own token, which outcomes, renewals and releases name. This instance
  * renews its leases on a timer while their attempts run; a dead instance's leases expire and
  * any other instance takes the deliveries over.

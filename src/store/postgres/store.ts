@@ -25,7 +25,7 @@
  * commit.ts, claims and leases are leases.ts, the schema is migrations/ run by migrate.ts.
  */
 import { redactUrl } from '../redact-url.ts'
-import { GatewayError } from '../../errors.ts'
+import { GatewayError, StoreUnavailableError } from '../../errors.ts'
 import { clipError, deadLetterFromRow, queueStatsFromRow } from '../rows.ts'
 import type {
   AppendResult,
@@ -78,6 +78,7 @@ export class PgStore implements DeliveryStore {
   #owner = crypto.randomUUID()
   #channel: string
   #dedupWindowMs: number
+  #commitTimeoutMs: number
   #writer: CommitWriter
   #leases: Leases
   #closed = false
@@ -88,12 +89,13 @@ export class PgStore implements DeliveryStore {
     this.#sql = sql
     this.#channel = channel
     this.#dedupWindowMs = options.dedupWindowMs ?? 0
+    this.#commitTimeoutMs = options.commitTimeoutMs ?? 1500
     this.#writer = new CommitWriter({
       sql,
       owner: this.#owner,
       channel,
       dedupWindowMs: this.#dedupWindowMs,
-      commitTimeoutMs: options.commitTimeoutMs ?? 1500,
+      commitTimeoutMs: this.#commitTimeoutMs,
       onCommitted: (plugins) => {
         for (const listener of this.#listeners) listener(plugins)
       },
@@ -148,6 +150,34 @@ export class PgStore implements DeliveryStore {
 
   append(event: NewEvent): Promise<AppendResult> {
     return this.#writer.enqueue({ kind: 'event', event })
+  }
+
+  /**
+   * One read of the key's row in gateway_dedup, which holds the decision of the event that
+   * claimed the key. A copy of the key that this instance is still committing is waited for
+   * first (the writer knows its queued keys), so its decision is found, or nothing if it failed.
+   * Across instances a race is accepted: a first copy still committing at another instance is
+   * not visible yet, so this answers undefined and the caller decides again; its append then
+   * waits on the key's unique constraint and comes back 'duplicate', and the stored decision
+   * stays the first copy's. Rejects with StoreUnavailableError when the database does not
+   * answer within the commit deadline.
+   */
+  async recallDecision(dedupKey: string, receivedAt: number): Promise<string | undefined> {
+    if (this.#dedupWindowMs <= 0 || this.#closed) return undefined
+    const read = async () => {
+      await this.#writer.settled(dedupKey)
+      const [row] = await this.#sql<Array<{ decision: string | null }>>`
+        SELECT decision FROM gateway_dedup WHERE key = ${dedupKey} AND received_at > ${receivedAt - this.#dedupWindowMs}`
+      return row?.decision ?? undefined
+    }
+    try {
+      return await withTimeout(read(), this.#commitTimeoutMs, () => {
+        throw new StoreUnavailableError(`PostgreSQL did not answer within ${this.#commitTimeoutMs} ms`)
+      })
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) throw error
+      throw new StoreUnavailableError(`cannot read the dedup key: ${(error as Error).message}`, { cause: error })
+    }
   }
 
   claimDue(plugin: string, options: ClaimOptions): Promise<ClaimedDelivery[]> {
