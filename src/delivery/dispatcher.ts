@@ -7,7 +7,7 @@
  */
 import type { PluginInstanceSpec } from '../config/instances.ts'
 import type { Logger } from '../log.ts'
-import { PermanentError, RetryLater, type GatewayEvent, type PluginInstance } from '../plugin.ts'
+import { PermanentError, RetryLater, type GatewayEvent, type PluginInstance, type RecordedDecision } from '../plugin.ts'
 import { parseLossless } from '../tencent/lossless-json.ts'
 import { backoffDelay } from './backoff.ts'
 import { withTimeout } from '../timeout.ts'
@@ -210,5 +210,7 @@ export function toGatewayEvent(delivery: ClaimedDelivery, attempt: number): Gate
     ...(event.optPlatform !== undefined && { optPlatform: event.optPlatform }),
     attempt,
     payload: parseLossless(event.body) as Record<string, unknown>,
+    // Before callbacks only; big integers in its fields arrive as digit strings, as in payload.
+    ...(event.decision !== undefined && { decision: parseLossless(event.decision) as RecordedDecision }),
   }
 }
