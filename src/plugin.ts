@@ -17,7 +17,7 @@
  * retries after exactly that delay.
  *
  * An instance may also (or instead) implement `decide(event, ctx)` to answer Before callbacks:
- * it returns a `Decision`, which the host turns into the command's answer (docs/design.md §6).
+ * it returns a `Decision`, which the host turns into the command's answer (docs/design.md §9).
  */
 import { FormatRegistry, Type, type Static, type TSchema } from '@sinclair/typebox'
 import type { Logger } from './log.ts'
