@@ -51,23 +51,8 @@ export function describeFetchFailure(error: unknown, shutdown: AbortSignal, time
   return typeof code === 'string' ? `${name} (${code})` : name
 }
 
-/**
- * Parses JSON keeping every integer exact: one beyond `Number.MAX_SAFE_INTEGER` becomes
- * `JSON.rawJSON(<its digits>)`, which `JSON.stringify` writes back digit for digit (the
- * reviver's third argument, `context.source`: Bun 1.4, Deno 2.9). Throws SyntaxError.
- */
-export function parseJsonExact(text: string): unknown {
-  // The reviver costs a call per value; without a 16-digit run no integer can be unsafe.
-  if (!/\d{16}/.test(text)) return JSON.parse(text)
-  return JSON.parse(text, exactIntegers as (key: string, value: unknown) => unknown)
-}
-
-const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON
-
-function exactIntegers(_key: string, value: unknown, context?: { source?: string }): unknown {
-  if (typeof value !== 'number' || Number.isSafeInteger(value) || !context?.source || !/^-?\d+$/.test(context.source)) return value
-  return rawJSON(context.source)
-}
+/** JSON parsed with unsafe integers kept exact, for relaying an answer (see src/exact-json.ts). */
+export { parseExact as parseJsonExact } from './exact-json.ts'
 
 // RFC 9110 §5.1: a field name is a `token`.
 const HEADER_NAME = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"

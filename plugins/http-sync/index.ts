@@ -69,7 +69,7 @@ export default definePlugin({
           ctx.logger.debug('delivered', { eventId: event.id, status: response.status })
           return
         }
-        throw failureFor(response, `${response.status} ${target.scrub(snippet(body))}`.trim())
+        throw failureFor(response, `${response.status} ${snippet(target.scrub(body))}`.trim())
       },
     }
   },

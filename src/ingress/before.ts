@@ -9,7 +9,7 @@ import type { DecideContext, GatewayEvent, PluginInstance, RecordedDecision } fr
 import type { DecisionPlan } from '../routing/match.ts'
 import type { AppendResult, DeliveryStore, NewEvent } from '../store/store.ts'
 import { fallbackAnswer, renderBody, renderDecision, type Answer } from '../tencent/decisions.ts'
-import { parseExact } from '../tencent/lossless-json.ts'
+import { parseExact } from '../exact-json.ts'
 import { withTimeout } from '../timeout.ts'
 
 /**

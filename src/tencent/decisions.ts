@@ -10,6 +10,7 @@ import { Type as t, type TSchema } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import type { Decision, DecisionAction } from '../plugin.ts'
 import { AccountId } from './commands.ts'
+import { withDigitStrings } from '../exact-json.ts'
 
 export type FailurePolicy = 'allow' | 'deny'
 
@@ -123,8 +124,10 @@ function fieldProblem(spec: BeforeCommand, fields: Record<string, unknown>): str
       return `${spec.command} answers have no field ${name}${known.length ? ` (it may carry ${known.join(', ')})` : ' (it carries no fields)'}`
     }
     const check = checker(schema)
-    if (!check.Check(fields[name])) {
-      const first = check.Errors(fields[name]).First()
+    // A relayed big integer is raw JSON (http-decide keeps it exact); the schema sees its digits.
+    const value = withDigitStrings(fields[name])
+    if (!check.Check(value)) {
+      const first = check.Errors(value).First()
       return `fields.${name}${first?.path.replaceAll('/', '.') ?? ''}: ${first?.message ?? 'does not match'}`
     }
   }

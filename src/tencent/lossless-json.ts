@@ -26,22 +26,3 @@ export function parseLossless(text: string): unknown {
   if (!LONG_DIGITS.test(body)) return JSON.parse(body)
   return JSON.parse(body, keepBigIntegers as (key: string, value: unknown) => unknown)
 }
-
-type RawJson = (text: string) => unknown
-const rawJSON = (JSON as unknown as { rawJSON: RawJson }).rawJSON
-
-function keepBigIntegersRaw(this: unknown, _key: string, value: unknown, context?: SourceContext): unknown {
-  if (typeof value === 'number' && !Number.isSafeInteger(value) && context?.source && INTEGER_LITERAL.test(context.source)) {
-    return rawJSON(context.source)
-  }
-  return value
-}
-
-/**
- * Parses JSON text for writing it out again: integers that are not safe become JSON.rawJSON
- * values, which JSON.stringify writes back as the same digits (an answer relayed exactly).
- */
-export function parseExact(text: string): unknown {
-  if (!LONG_DIGITS.test(text)) return JSON.parse(text)
-  return JSON.parse(text, keepBigIntegersRaw as (key: string, value: unknown) => unknown)
-}

@@ -10,7 +10,7 @@ import { dirname, join, normalize, relative } from 'node:path'
 import { REPO } from '../helpers/gateway.ts'
 
 export const LAYERS: string[][] = [
-  ['errors.ts', 'suggest.ts', 'log.ts', 'timeout.ts', 'bytes.ts', 'group-commit.ts', 'types'],
+  ['errors.ts', 'suggest.ts', 'log.ts', 'timeout.ts', 'bytes.ts', 'group-commit.ts', 'exact-json.ts', 'types'],
   ['plugin.ts'],
   ['plugin-http.ts', 'tencent', 'runtime'],
   ['config'],

@@ -94,3 +94,13 @@ describe('renderDecision', () => {
     expect(fallbackAnswer('deny').body).toBe('{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":1}')
   })
 })
+
+describe('relayed answers', () => {
+  it('accepts big integers kept exact as raw JSON, and writes their digits back', async () => {
+    const { parseExact } = await import('../../src/exact-json.ts')
+    const fields = parseExact('{"RefusedMembers_Account":[144115216631667826123,"u2"]}') as Record<string, unknown>
+    expect(body(invite, { action: 'modify', fields })).toBe(
+      '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"RefusedMembers_Account":[144115216631667826123,"u2"]}',
+    )
+  })
+})
