@@ -33,7 +33,10 @@ export function describeConfig(loaded: LoadedConfig): string {
       continue
     }
     const { maxAttempts, initialDelayMs, maxDelayMs } = instance.retry
-    lines.push(`${head}  enabled   concurrency ${instance.concurrency}, retry ${maxAttempts} attempts ${initialDelayMs}..${maxDelayMs} ms`)
+    const routes = loaded.config.routes
+    // An instance named only by decide: has no queue, so its delivery settings mean nothing.
+    if (routes.some((r) => r.decide === instance.id) && !routes.some((r) => r.to?.includes(instance.id))) lines.push(`${head}  enabled   decides`)
+    else lines.push(`${head}  enabled   concurrency ${instance.concurrency}, retry ${maxAttempts} attempts ${initialDelayMs}..${maxDelayMs} ms`)
     lines.push(`  ${' '.repeat(width)}  options ${JSON.stringify(instance.options)}`)
   }
   lines.push('', 'routes:')

@@ -53,6 +53,17 @@ describe('send against a running gateway', () => {
     expect(result.code).toBe(0)
   })
 
+  it('prints the decision for a Before command: a gift with no decider is denied, as Tencent would', async () => {
+    const result = await runCli(['send', '--url', server.url, '--command', 'Live.CallbackBeforeSendGift', '--config', configPath])
+    expect(result.stdout).toContain('{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":1}')
+    expect(result.stdout).toContain('decision: deny (ErrorCode 1)')
+    expect(result.code).toBe(0)
+    const message = await runCli(['send', '--url', server.url, '--command', 'C2C.CallbackBeforeSendMsg', '--config', configPath])
+    expect(message.stdout).toContain('decision: allow (ErrorCode 0)')
+    const after = await runCli(['send', '--url', server.url, '--config', configPath])
+    expect(after.stdout).not.toContain('decision:')
+  })
+
   it('takes the app id and token from --config in its contract form (--url and --command only)', async () => {
     const result = await runCli(['send', '--url', server.url, '--command', 'Live.CallbackAfterMemberStateChanged', '--config', configPath])
     expect(result.stdout).toContain('HTTP 200')

@@ -70,6 +70,30 @@ routes:
     expect(result.stdout).toMatch(/ops-slack\s+slack-notifier\s+enabled/)
   })
 
+  it('warns about each route that sends Before callbacks to plugins with no decider, and shows decisions in the routing table', async () => {
+    const config = configFile(`tencent: { sdkAppId: 1400000000 }
+plugins:
+  audit: { use: file-logger, options: { path: ./a.jsonl } }
+  limit: { use: rules, options: { rules: [] } }
+routes:
+  - { match: "*", to: [audit] }
+  - { match: Live.CallbackBeforeSendGift, decide: limit, budgetMs: 800, onFailure: deny, to: [audit] }
+  - { match: C2C.CallbackBeforeSendMsg, to: [audit] }
+  - { match: Live.CallbackAfterDestroyRoom, to: [audit] }
+`)
+    const result = await runCli(['validate', '--config', config])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('Live.CallbackBeforeSendGift decided by limit within 800 ms, else deny -> audit')
+    const warnings = result.stderr.split('\n').filter((line) => line.startsWith('warning:'))
+    expect(warnings).toHaveLength(2)
+    expect(warnings[0]).toContain(
+      'routes[0] (*) sends Before callbacks to plugins, but no route names a decider for Group.CallbackBeforeSendMsg, C2C.CallbackBeforeSendMsg',
+    )
+    expect(warnings[0]).not.toContain('Live.CallbackBeforeSendGift')
+    expect(warnings[1]).toContain('routes[2] (C2C.CallbackBeforeSendMsg)')
+    expect(result.stdout).toMatch(/limit +rules +enabled +decides/)
+  })
+
   it('warns about trustProxy: true (exit code unchanged) and suggests listing the proxy; the list form gets no warning', async () => {
     const config = (trust: string, hostname = '127.0.0.1') =>
       configFile(`server: { hostname: ${hostname}, allowIps: [183.192.202.0/25], trustProxy: ${trust} }\ntencent: { sdkAppId: 1400000000 }\n`)
