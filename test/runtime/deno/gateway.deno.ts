@@ -72,7 +72,13 @@ plugins:
   audit-log:
     use: file-logger
     options: { path: ./logs/callbacks.jsonl }
-routes: [{ match: Live.CallbackAfterDestroyRoom, to: [audit-log] }]
+  gift-limit:
+    use: rules
+    options:
+      rules: [{ if: [{ field: GiftWater.Coins, gt: 100 }], then: { action: deny, errorCode: 102101, errorInfo: too big } }]
+routes:
+  - { match: Live.CallbackAfterDestroyRoom, to: [audit-log] }
+  - { match: Live.CallbackBeforeSendGift, decide: gift-limit, to: [audit-log] }
 `,
   )
   const child = new Deno.Command(Deno.execPath(), {
@@ -100,24 +106,34 @@ routes: [{ match: Live.CallbackAfterDestroyRoom, to: [audit-log] }]
     assertEquals(response.status, 200)
     assertEquals(await response.text(), OK)
 
+    // A Before callback is decided on Deno too: the rules decider refuses, and the gift is logged with its decision.
+    const gift = await fetch(`http://127.0.0.1:${port}/callback?${query.toString().replace('Live.CallbackAfterDestroyRoom', 'Live.CallbackBeforeSendGift')}`, {
+      method: 'POST',
+      body: '{"RoomId":"deno-room","GiftWater":{"From_Account":"fan","To_Account":["host"],"GiftId":"rose","Count":1,"Coins":500}}',
+    })
+    assertEquals(await gift.text(), '{"ActionStatus":"OK","ErrorInfo":"too big","ErrorCode":102101}')
+
     const unsigned = await fetch(`http://127.0.0.1:${port}/callback?SdkAppid=1400000000`, { method: 'POST', body: BODY })
     assertEquals(unsigned.status, 403)
     await unsigned.body?.cancel()
 
     let line = ''
     const deadline = Date.now() + 5000
-    while (!line && Date.now() < deadline) {
+    while (line.split('\n').length < 2 && Date.now() < deadline) {
       try {
         line = (await Deno.readTextFile(`${dir}/logs/callbacks.jsonl`)).trim()
       } catch {
         // not written yet
       }
-      if (!line) await new Promise((r) => setTimeout(r, 50))
+      if (line.split('\n').length < 2) await new Promise((r) => setTimeout(r, 50))
     }
     assert(line, 'file-logger wrote no line')
-    const lines = line.split('\n')
-    assertEquals(lines.length, 1)
-    const event = JSON.parse(lines[0]!)
+    const lines = line.split('\n').map((l) => JSON.parse(l))
+    assertEquals(lines.length, 2)
+    const decided = lines.find((e) => e.command === 'Live.CallbackBeforeSendGift')
+    assertEquals(decided.decision.action, 'deny')
+    assertEquals(decided.decision.source, 'plugin')
+    const event = lines.find((e) => e.command === 'Live.CallbackAfterDestroyRoom')
     assertEquals(event.command, 'Live.CallbackAfterDestroyRoom')
     assertEquals(event.payload.RoomId, 'deno-room')
     // Lossless on Deno too: the big id arrives as its exact digits.
