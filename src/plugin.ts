@@ -39,6 +39,8 @@ export interface GatewayEvent {
   command: string
   /** The SdkAppid the callback was sent for (as text). */
   sdkAppId: string
+  /** The app's name from `tencent.apps`; absent in the single-token form (`tencent.sdkAppId`). */
+  app?: string
   /** When the gateway accepted the callback, ISO 8601 UTC. */
   receivedAt: string
   /** Tencent's `ClientIP` query parameter, when present. */

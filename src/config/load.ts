@@ -15,6 +15,7 @@ import { isLogLevel } from '../log.ts'
 import { interpolateString, interpolateTree, type Environ, type InterpolationError } from './interpolate.ts'
 import { deepMerge, isPlainObject } from './merge.ts'
 import { routeProblems } from './routes.ts'
+import { appsOf, appTokens, tencentProblems } from './apps.ts'
 import { GatewayConfig, type PluginInstanceConfig, type RetryConfig } from './schema.ts'
 import { normalise, schemaErrors, unknownKeyErrors } from './schema-errors.ts'
 
@@ -159,7 +160,7 @@ function environmentOverrides(tree: Record<string, unknown>, env: Environ, probl
 }
 
 function collectSecrets(config: GatewayConfig, instances: PluginInstanceSpec[]): string[] {
-  const secrets = [config.tencent.token, ...(config.tencent.tokens ?? [])]
+  const secrets = [config.tencent.token, ...(config.tencent.tokens ?? []), ...appTokens(appsOf(config.tencent))]
   if (config.store.url) {
     const password = URL.canParse(config.store.url) ? new URL(config.store.url).password : ''
     if (password) secrets.push(decodeURIComponent(password), password)
@@ -243,6 +244,8 @@ export async function loadConfig({ path, environment, env = process.env, scope =
   // A value left empty by a missing variable is reported once, as the missing variable.
   const missing = new Set(interpolationErrors.map((e) => e.path))
   const notMissing = (line: string) => !missing.has(line.slice(0, line.indexOf(': ')))
+  // The keys the file wrote, before defaults fill `token` in: which auth form it uses.
+  const tencentKeys = isPlainObject(interpolated.tencent) ? Object.keys(interpolated.tencent) : undefined
   const config = normalise(GatewayConfig, interpolated) as GatewayConfig
   treeProblems.push(...schemaErrors(GatewayConfig, config, '', { unknownKeys: false }).filter(notMissing))
 
@@ -276,7 +279,11 @@ export async function loadConfig({ path, environment, env = process.env, scope =
     treeProblems.splice(before, treeProblems.length - before, ...treeProblems.slice(before).filter(notMissing))
   }
   const ids = Object.keys(plugins)
-  treeProblems.push(...routeProblems(Array.isArray(config.routes) ? config.routes : [], ids))
+  const formProblems = tencentProblems(tencentKeys, isPlainObject(config.tencent) ? config.tencent : undefined)
+  treeProblems.push(...formProblems)
+  // Routes' app: entries are checked against a table only when the table itself is sound.
+  const apps = isPlainObject(config.tencent) && !formProblems.length ? appsOf(config.tencent) : undefined
+  treeProblems.push(...routeProblems(Array.isArray(config.routes) ? config.routes : [], ids, apps))
   // Each problem at the place the user wrote the value: the selected overlay or the base.
   for (const line of treeProblems) {
     const at = line.indexOf(': ')

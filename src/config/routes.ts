@@ -6,6 +6,7 @@ import { commandMatcher } from '../tencent/command-pattern.ts'
 import { didYouMean } from '../suggest.ts'
 import { beforeCommand, BEFORE_COMMANDS } from '../tencent/decisions.ts'
 import { isPlainObject } from './merge.ts'
+import { routeAppProblems, type AppSpec } from './apps.ts'
 
 const ROUTE_PATTERN = /^[A-Za-z0-9_.*]+$/
 
@@ -17,8 +18,11 @@ export function matchesBefore(match: string): boolean {
   return [...BEFORE_COMMANDS.keys()].some(matches) || /Before|Prev/.test(match) || !match.includes('.Callback')
 }
 
-/** Problems with the routes, each prefixed with its path (routes[2].decide: …). */
-export function routeProblems(routes: unknown[], ids: string[]): string[] {
+/**
+ * Problems with the routes, each prefixed with its path (routes[2].decide: …). `apps`: the
+ * app table that `app:` entries must name (undefined: the table is broken, reported already).
+ */
+export function routeProblems(routes: unknown[], ids: string[], apps?: readonly AppSpec[]): string[] {
   const problems: string[] = []
   const known = (path: string, id: unknown) => {
     if (typeof id === 'string' && !ids.includes(id)) problems.push(`${path}: unknown plugin instance "${id}"${didYouMean(id, ids)}`)
@@ -28,6 +32,7 @@ export function routeProblems(routes: unknown[], ids: string[]): string[] {
     if (!ROUTE_PATTERN.test(route.match)) problems.push(`routes[${i}].match: "${route.match}" is not a command or a pattern such as Live.* or *`)
     if (Array.isArray(route.to)) route.to.forEach((id, j) => known(`routes[${i}].to[${j}]`, id))
     known(`routes[${i}].decide`, route.decide)
+    if (route.app !== undefined && apps) problems.push(...routeAppProblems(`routes[${i}].app`, route.app, apps))
     if (route.to === undefined && route.decide === undefined && route.onFailure === undefined) {
       problems.push(`routes[${i}]: a route needs to: (plugin instances that get the event) or decide: (the instance that answers a Before callback)`)
     }

@@ -48,15 +48,38 @@ export const LogConfig = t.Object(
   { ...closed, default: {} },
 )
 
+export const PLUGIN_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]*$'
+
+/** One Tencent app with its own callback token (docs/design.md §3 `tencent.apps`). */
+export const AppConfig = t.Object(
+  {
+    /** How routes, metrics, logs and `event.app` name the app; the same pattern as plugin ids. */
+    name: t.String({ pattern: PLUGIN_ID_PATTERN, maxLength: 64 }),
+    /** The app's SDKAppID. */
+    sdkAppId: SdkAppId,
+    /** This app's callback token; empty means Sign is not required for it. @default '' */
+    token: t.String({ default: '', maxLength: 128 }),
+    /** Extra tokens of this app accepted during rotation. */
+    tokens: t.Optional(t.Array(t.String({ minLength: 1, maxLength: 128 }))),
+  },
+  closed,
+)
+
+/**
+ * Either `apps` (each app with its own token) or `sdkAppId` with `token`/`tokens` (one token
+ * set for every listed app); config/apps.ts reports both or neither.
+ */
 export const TencentConfig = t.Object(
   {
-    /** The app's SDKAppID, or a list for several apps. */
-    sdkAppId: t.Union([SdkAppId, t.Array(SdkAppId, { minItems: 1 })]),
+    /** The app's SDKAppID, or a list for several apps sharing `token`. */
+    sdkAppId: t.Optional(t.Union([SdkAppId, t.Array(SdkAppId, { minItems: 1 })])),
     /** Callback authentication token; empty means Sign is not required. @default '' */
     token: t.String({ default: '', maxLength: 128 }),
     /** Extra tokens accepted during rotation. */
     tokens: t.Optional(t.Array(t.String({ minLength: 1, maxLength: 128 }))),
-    /** |now - RequestTime| above this is rejected. @default 60 */
+    /** Several apps, each with its own token (replaces sdkAppId + token). */
+    apps: t.Optional(t.Array(AppConfig, { minItems: 1 })),
+    /** |now - RequestTime| above this is rejected (every app). @default 60 */
     maxClockSkewSeconds: t.Integer({ minimum: 1, default: 60 }),
   },
   closed,
@@ -107,10 +130,11 @@ export const PluginInstanceConfig = t.Object(
   { ...closed, default: {} },
 )
 
-export const PLUGIN_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]*$'
-
 /** Tencent waits 2 s for a Before answer; 100 ms are kept for the network and the store. */
 export const MAX_BUDGET_MS = 1900
+
+/** A route's app: a name from `tencent.apps`, or an SdkAppid. */
+const AppRef = t.Union([t.String({ minLength: 1 }), t.Integer({ minimum: 1 })])
 
 const WhereValue = t.Union([t.String(), t.Number(), t.Boolean()])
 
@@ -128,6 +152,8 @@ export const RouteConfig = t.Object(
     budgetMs: t.Optional(t.Integer({ minimum: 1, maximum: MAX_BUDGET_MS })),
     /** The answer when there is no decider or it fails. Default: what Tencent does without an answer (gifts: deny; the rest: allow). */
     onFailure: t.Optional(t.Union([t.Literal('allow'), t.Literal('deny')])),
+    /** Only callbacks of these apps: an app name or SdkAppid, or a list (docs/design.md §3). */
+    app: t.Optional(t.Union([AppRef, t.Array(AppRef, { minItems: 1 })])),
   },
   closed,
 )
@@ -156,4 +182,6 @@ export type TrustProxy = Static<typeof TrustProxy>
 export type StoreConfig = Static<typeof StoreConfig>
 export type RetryConfig = Static<typeof RetryConfig>
 export type RouteConfig = Static<typeof RouteConfig>
+export type TencentConfig = Static<typeof TencentConfig>
+export type AppConfig = Static<typeof AppConfig>
 export type PluginInstanceConfig = Static<typeof PluginInstanceConfig>

@@ -37,6 +37,8 @@ export interface DispatcherOptions {
    */
   busy?: () => boolean
   random?: () => number
+  /** The configured name of the app with this SdkAppid, for `event.app` (docs/design.md §5). */
+  appName?: (sdkAppId: string) => string | undefined
 }
 
 export class Dispatcher {
@@ -51,6 +53,7 @@ export class Dispatcher {
   #scrub: (text: string) => string
   #onOutcome: DispatcherOptions['onOutcome']
   #random: () => number
+  #appName: (sdkAppId: string) => string | undefined
 
   constructor(
     readonly store: DeliveryStore,
@@ -64,6 +67,7 @@ export class Dispatcher {
     this.#onOutcome = options.onOutcome
     this.#scrub = options.scrub ?? ((text) => text)
     this.#random = options.random ?? Math.random
+    this.#appName = options.appName ?? (() => undefined)
     for (const spec of lanes) this.#lanes.set(spec.id, new Lane(spec, this))
     store.onAppended((plugins) => {
       for (const id of plugins) void this.#lanes.get(id)?.pump()
@@ -136,7 +140,7 @@ export class Dispatcher {
     const attempt = delivery.attempts + 1
     let event: GatewayEvent
     try {
-      event = toGatewayEvent(delivery, attempt)
+      event = toGatewayEvent(delivery, attempt, this.#appName(delivery.event.sdkAppId))
     } catch (error) {
       const reason = `stored body is unreadable: ${(error as Error).message}`
       record(() => this.store.bury(delivery.id, reason))
@@ -198,13 +202,15 @@ function describeError(error: unknown): string {
   return String(error)
 }
 
-export function toGatewayEvent(delivery: ClaimedDelivery, attempt: number): GatewayEvent {
+/** `app`: the name of the event's app in the current config (none in the single-token form). */
+export function toGatewayEvent(delivery: ClaimedDelivery, attempt: number, app?: string): GatewayEvent {
   const { event } = delivery
   // Key order as in docs/design.md §5, so file-logger lines read naturally.
   return {
     id: event.id,
     command: event.command,
     sdkAppId: event.sdkAppId,
+    ...(app !== undefined && { app }),
     receivedAt: new Date(event.receivedAt).toISOString(),
     ...(event.clientIp !== undefined && { clientIp: event.clientIp }),
     ...(event.optPlatform !== undefined && { optPlatform: event.optPlatform }),

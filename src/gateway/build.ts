@@ -14,6 +14,7 @@ import { createLogger, isLogLevel, SecretRegistry, type Logger, type LoggerOptio
 import { closePlugins, setUpPlugins, type RunningPlugin } from '../plugin-host/host.ts'
 import { checkRoles, decidersOf } from '../plugin-host/roles.ts'
 import { compileRoutes } from '../routing/match.ts'
+import { appLabel, appsOf } from '../config/apps.ts'
 import { openStore, storePath } from '../store/open.ts'
 import type { DeliveryStore } from '../store/store.ts'
 import { createLoadMeter } from './load-meter.ts'
@@ -54,15 +55,27 @@ export interface BuiltGateway {
 export const DRAIN_TIMEOUT_MS = 10_000
 const HOUR_MS = 3_600_000
 
+/** Each app by SdkAppid with its own tokens (docs/design.md §3 `tencent.apps`); clock skew is shared. */
 export function authFrom(tencent: GatewayConfig['tencent']): TencentAuth {
-  const ids = Array.isArray(tencent.sdkAppId) ? tencent.sdkAppId : [tencent.sdkAppId]
-  const tokens = [tencent.token, ...(tencent.tokens ?? [])].filter((token) => token !== '')
-  return { appIds: new Set(ids.map(String)), tokens, maxClockSkewSeconds: tencent.maxClockSkewSeconds }
+  const apps = new Map(appsOf(tencent).map((app) => [app.sdkAppId, { label: appLabel(app), tokens: app.tokens }] as const))
+  return { apps, maxClockSkewSeconds: tencent.maxClockSkewSeconds }
 }
+
+/**
+ * SdkAppid → app name, for `event.app`. Derived at delivery time from the current config
+ * rather than stored with the event (docs/design.md §5): the SdkAppid is the stored fact, a
+ * name is config, so a renamed app names its pending deliveries too, and neither store
+ * (SQLite, PostgreSQL) needs a new column. The single-token form has no names.
+ */
+const appNamesOf = (config: GatewayConfig): ReadonlyMap<string, string> =>
+  new Map(appsOf(config.tencent).flatMap((app) => (app.name ? [[app.sdkAppId, app.name] as const] : [])))
+
+/** The apps whose callbacks need no Sign, by label. */
+const unsignedApps = (auth: TencentAuth): string[] => [...auth.apps.values()].filter((app) => app.tokens.length === 0).map((app) => app.label)
 
 function stateFor(config: GatewayConfig, running: RunningPlugin[]): IngressState {
   return {
-    routes: compileRoutes(config.routes, new Set(running.map((p) => p.spec.id))),
+    routes: compileRoutes(config.routes, new Set(running.map((p) => p.spec.id)), appsOf(config.tencent)),
     auth: authFrom(config.tencent),
     dedup: config.dedupWindowSeconds > 0,
     allow: compileAllowList(config.server.allowIps),
@@ -88,6 +101,7 @@ function logCallback(logger: Logger, o: CallbackOutcome): void {
     requestId: o.requestId,
     command: o.command,
     sdkAppId: o.sdkAppId,
+    app: o.app,
     outcome: o.outcome,
     status: o.status,
     ms: Math.round(o.ms * 100) / 100,
@@ -132,6 +146,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
   }
 
   let metrics: GatewayMetrics | undefined
+  let appNames = appNamesOf(loaded.config)
   const load = createLoadMeter()
   const dispatcher = new Dispatcher(store, lanesFor(running), {
     busy: load.busy,
@@ -140,6 +155,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
     heartbeatMs: options.heartbeatMs,
     aborted: () => abort.signal.aborted,
     onOutcome: (plugin, outcome, ms) => metrics?.observeDelivery(plugin, outcome, ms),
+    appName: (sdkAppId) => appNames.get(sdkAppId),
   })
   metrics = createMetrics(store, () => dispatcher.inFlight())
   const gatewayMetrics = metrics
@@ -168,10 +184,18 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
   // Retention is housekeeping: it must not keep a stopping process alive.
   unrefTimer(pruneTimer)
 
-  const warnIfUnsigned = () => {
-    if (state.auth.tokens.length === 0) {
+  // The single-token form keeps its one line; with tencent.apps, the line names the apps.
+  const warnIfUnsigned = (alreadyUnsigned: readonly string[] = []) => {
+    const unsigned = unsignedApps(state.auth)
+    if (unsigned.length === 0) return
+    if (current.config.tencent.apps) {
+      if (unsigned.every((label) => alreadyUnsigned.includes(label))) return
+      logger.warn(
+        `tencent.apps without a token (${unsigned.join(', ')}): Sign/RequestTime are not verified for their callbacks; anyone who knows the URL and SdkAppid can post them`,
+        { apps: unsigned },
+      )
+    } else if (alreadyUnsigned.length === 0)
       logger.warn('tencent.token is empty: Sign/RequestTime are not verified; anyone who knows the URL and SdkAppid can post callbacks')
-    }
   }
   warnIfUnsigned()
   dispatcher.start()
@@ -207,14 +231,16 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
     }
     running = nextRunning
     const nextState = stateFor(next.config, running)
-    const wasUnsigned = state.auth.tokens.length === 0
+    const wasUnsigned = unsignedApps(state.auth)
     Object.assign(state, nextState)
+    appNames = appNamesOf(next.config)
     logOptions.level = isLogLevel(next.config.log.level) ? next.config.log.level : logOptions.level
     const changes = describeReload(current, next, plan)
+    const sameForm = !current.config.tencent.apps === !next.config.tencent.apps
     current = next
     const drained = dispatcher.setLanes(lanesFor(running))
-    // Said once at start; again only when this reload is what removed the token.
-    if (!wasUnsigned) warnIfUnsigned()
+    // Said once at start; again only when this reload is what removed a token.
+    warnIfUnsigned(sameForm ? wasUnsigned : [])
     for (const key of plan.needsRestart) logger.warn('config reload: this section changed but takes effect only after a restart', { section: key })
     // Replaced instances close once their in-flight deliveries are done; the answer does not wait.
     void drained.then(() => closePlugins(retiring, logger))

@@ -7,6 +7,7 @@ import Counter from 'prom-client/lib/counter.js'
 import Gauge from 'prom-client/lib/gauge.js'
 import Histogram from 'prom-client/lib/histogram.js'
 import Registry from 'prom-client/lib/registry.js'
+import { UNKNOWN_APP } from '../config/apps.ts'
 import type { DeliveryOutcome } from '../delivery/dispatcher.ts'
 import type { DeliveryStore } from '../store/store.ts'
 import type { CallbackOutcome } from '../ingress/pipeline.ts'
@@ -36,8 +37,8 @@ export function createMetrics(store: DeliveryStore, inFlight: () => Record<strin
   const registry = new Registry()
   const callbacks = new Counter({
     name: 'gateway_callbacks_total',
-    help: 'Callbacks received, by command and outcome (ok, unrouted, duplicate, or the rejection reason).',
-    labelNames: ['command', 'outcome'],
+    help: 'Callbacks received, by command, outcome (ok, unrouted, duplicate, or the rejection reason) and app (its name, else its SdkAppid; unknown when not ours).',
+    labelNames: ['command', 'outcome', 'app'],
     registers: [registry],
   })
   const ackSeconds = new Histogram({
@@ -49,7 +50,8 @@ export function createMetrics(store: DeliveryStore, inFlight: () => Record<strin
   })
   const skew = new Gauge({
     name: 'gateway_clock_skew_seconds',
-    help: 'Local time minus RequestTime of the last callback whose Sign verified, in or out of the window (positive: the callback is older than our clock).',
+    help: "Local time minus RequestTime of the app's last callback whose Sign verified, in or out of the window (positive: the callback is older than our clock).",
+    labelNames: ['app'],
     registers: [registry],
   })
   const decisions = new Counter({
@@ -149,9 +151,11 @@ export function createMetrics(store: DeliveryStore, inFlight: () => Record<strin
     contentType: registry.contentType,
     observeCallback(o) {
       const command = commandLabel(o.command)
-      child(`c\0${command}\0${o.outcome}`, () => callbacks.labels(command, o.outcome)).inc()
+      // Bounded like the command: o.app is set only for a configured app, never from the caller.
+      const app = o.app ?? UNKNOWN_APP
+      child(`c\0${command}\0${o.outcome}\0${app}`, () => callbacks.labels(command, o.outcome, app)).inc()
       child(`a\0${o.status}`, () => ackSeconds.labels(String(o.status))).observe(o.ms / 1000)
-      if (o.skewSeconds !== undefined) skew.set(o.skewSeconds)
+      if (o.skewSeconds !== undefined) skew.set({ app }, o.skewSeconds)
       const d = o.decision
       if (d) {
         child(`D\0${command}\0${d.action}\0${d.source}`, () => decisions.labels(command, d.action, d.source)).inc()

@@ -23,11 +23,17 @@ import { clientAddress } from './client-address.ts'
 import { createBeforeStep } from './before.ts'
 import type { PluginInstance, RecordedDecision } from '../plugin.ts'
 
-export interface TencentAuth {
-  /** Accepted SdkAppids, as text. */
-  appIds: ReadonlySet<string>
-  /** Accepted tokens; empty means Sign is not required. */
+/** One accepted app (docs/design.md §3 `tencent.apps`). */
+export interface AppAuth {
+  /** Its name, else its SdkAppid: what metrics and logs call it. */
+  label: string
+  /** Tokens that verify this app's Sign; empty means Sign is not required for it. */
   tokens: readonly string[]
+}
+
+export interface TencentAuth {
+  /** Accepted apps by SdkAppid (as text): the SdkAppid picks the app, its tokens check Sign. */
+  apps: ReadonlyMap<string, AppAuth>
   maxClockSkewSeconds: number
 }
 
@@ -41,6 +47,8 @@ export interface CallbackOutcome {
    * needs to see); cut to MAX_LOGGED_APP_ID characters, since the caller chooses it.
    */
   sdkAppId?: string
+  /** The configured app's label (name, else SdkAppid); absent when the SdkAppid is not ours. */
+  app?: string
   outcome: 'ok' | 'unrouted' | 'duplicate' | ErrorName
   status: number
   ms: number
@@ -113,18 +121,19 @@ export function createCallbackHandler(deps: IngressDeps): (request: Request) => 
     let sdkAppId: string | undefined
     let skewSeconds: number | undefined
 
+    // Read first only so that every rejection's log line names the SdkAppid that arrived (and
+    // the app it selects); the checks below keep their order.
+    const query = readCallbackQuery(request.url)
+    sdkAppId = query.sdkAppId?.slice(0, MAX_LOGGED_APP_ID)
+    const { auth, allow } = state
+    const app = query.sdkAppId === undefined ? undefined : auth.apps.get(query.sdkAppId)
+
     const reject = (name: ErrorName, detail?: string, headers?: Record<string, string>): Response => {
       const response = failResponse(name, detail, headers)
-      observe?.({ requestId, command, sdkAppId, outcome: name, status: response.status, ms: performance.now() - started, skewSeconds })
+      observe?.({ requestId, command, sdkAppId, app: app?.label, outcome: name, status: response.status, ms: performance.now() - started, skewSeconds })
       return response
     }
 
-    // Read first only so that every rejection's log line names the SdkAppid that arrived;
-    // the checks below keep their order.
-    const query = readCallbackQuery(request.url)
-    sdkAppId = query.sdkAppId?.slice(0, MAX_LOGGED_APP_ID)
-
-    const { auth, allow } = state
     if (allow && !allow.allows(callerAddress(clientAddress(request), request.headers.get('x-forwarded-for'), state.trustProxy))) {
       return reject('ipNotAllowed')
     }
@@ -136,18 +145,19 @@ export function createCallbackHandler(deps: IngressDeps): (request: Request) => 
     // Known this early for metrics and logs of rejections; the body may still disagree (400).
     command = query.callbackCommand
     if (!query.sdkAppId) return reject('sdkAppIdMissing')
-    if (!auth.appIds.has(query.sdkAppId)) return reject('sdkAppIdUnknown')
-    if (auth.tokens.length > 0) {
+    if (!app) return reject('sdkAppIdUnknown')
+    // Only this app's tokens: a Sign made with another app's token is a mismatch.
+    if (app.tokens.length > 0) {
       const check = verifySignature({
         sign: query.sign,
         requestTime: query.requestTime,
-        tokens: auth.tokens,
+        tokens: app.tokens,
         maxClockSkewSeconds: auth.maxClockSkewSeconds,
       })
       // The skew gauge is an alert on our clock, so only Tencent may move it: a forged request
       // carries whatever RequestTime its sender likes. A genuine Sign outside the window still
       // counts, or the gauge would freeze just when every callback starts being refused.
-      if (check.ok || (check.reason === 'request-time-skew' && signMatches(query.sign!, query.requestTime!, auth.tokens))) {
+      if (check.ok || (check.reason === 'request-time-skew' && signMatches(query.sign!, query.requestTime!, app.tokens))) {
         skewSeconds = check.skewSeconds
       }
       if (!check.ok) {
@@ -193,7 +203,7 @@ export function createCallbackHandler(deps: IngressDeps): (request: Request) => 
     const problem = checkPayload(command, payload)
     if (problem) return reject('invalidPayload', problem)
 
-    const { targets, decision: plan } = state.routes.resolve(command, payload)
+    const { targets, decision: plan } = state.routes.resolve(command, payload, query.sdkAppId)
     const event: NewEvent = {
       id: requestId,
       command,
@@ -213,6 +223,7 @@ export function createCallbackHandler(deps: IngressDeps): (request: Request) => 
         requestId,
         command,
         sdkAppId,
+        app: app.label,
         outcome: result.unstored ? 'storeUnavailable' : result.outcome,
         status: 200,
         ms: performance.now() - started,
@@ -237,6 +248,7 @@ export function createCallbackHandler(deps: IngressDeps): (request: Request) => 
       requestId,
       command,
       sdkAppId,
+      app: app.label,
       outcome: result === 'duplicate' ? 'duplicate' : targets.length ? 'ok' : 'unrouted',
       status: 200,
       ms: performance.now() - started,

@@ -2,8 +2,10 @@
  * Route matching (docs/design.md §3 `routes`): every route whose `match` and `where` hold gets
  * the event; each plugin instance gets it at most once; disabled instances are skipped.
  * For a Before callback, the first matching route with an enabled `decide` decides
- * (docs/design.md §9). Pure: no I/O, no config loading.
+ * (docs/design.md §9). A route with `app:` holds only for callbacks of those apps
+ * (docs/design.md §3). Pure: no I/O, no config loading.
  */
+import { appIdFor, type AppSpec } from '../config/apps.ts'
 import { DEFAULT_BUDGET_MS, type RouteConfig } from '../config/schema.ts'
 import { commandMatcher } from '../tencent/command-pattern.ts'
 import { beforeCommand, type BeforeCommand, type FailurePolicy } from '../tencent/decisions.ts'
@@ -16,6 +18,8 @@ export interface CompiledRoute {
   match: string
   matchesCommand: (command: string) => boolean
   where: Array<{ path: string[]; accepted: Set<string> }>
+  /** The SdkAppids this route is for (from `app:`); undefined: every app. */
+  apps?: ReadonlySet<string>
   to: string[]
   /** The route's decider, when it names one and that instance is enabled. */
   decide?: string
@@ -43,10 +47,13 @@ export interface Resolved {
 
 export interface RouteTable {
   routes: CompiledRoute[]
-  /** Enabled plugin instance ids for this event, in route order, without repeats. */
-  targetsFor(command: string, payload: Record<string, unknown>): string[]
+  /**
+   * Enabled plugin instance ids for this event, in route order, without repeats. `sdkAppId`:
+   * the app the callback came for; without it, routes limited by `app:` do not hold.
+   */
+  targetsFor(command: string, payload: Record<string, unknown>, sdkAppId?: string): string[]
   /** The targets and, for a Before callback, who decides and how. */
-  resolve(command: string, payload: Record<string, unknown>): Resolved
+  resolve(command: string, payload: Record<string, unknown>, sdkAppId?: string): Resolved
 }
 
 /** Reads a dotted path (`RoomInfo.RoomType`) from a payload. */
@@ -64,7 +71,11 @@ function asText(value: unknown): string | undefined {
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined
 }
 
-export function compileRoutes(routes: readonly RouteConfig[], enabled: ReadonlySet<string>): RouteTable {
+/**
+ * `apps`: the app table that resolves `app:` names to SdkAppids (config/apps.ts); an entry
+ * that names no app is taken as an SdkAppid (the loader has already refused unknown ones).
+ */
+export function compileRoutes(routes: readonly RouteConfig[], enabled: ReadonlySet<string>, apps: readonly AppSpec[] = []): RouteTable {
   const compiled: CompiledRoute[] = routes.map((route) => ({
     match: route.match,
     matchesCommand: commandMatcher(route.match),
@@ -72,6 +83,7 @@ export function compileRoutes(routes: readonly RouteConfig[], enabled: ReadonlyS
       path: path.split('.'),
       accepted: new Set((Array.isArray(value) ? value : [value]).map((v: Scalar) => String(v))),
     })),
+    ...(route.app !== undefined && { apps: new Set([route.app].flat().map((ref) => appIdFor(apps, ref) ?? String(ref))) }),
     to: (route.to ?? []).filter((id) => enabled.has(id)),
     decide: route.decide !== undefined && enabled.has(route.decide) ? route.decide : undefined,
     decides: route.decide !== undefined || route.onFailure !== undefined,
@@ -90,13 +102,14 @@ export function compileRoutes(routes: readonly RouteConfig[], enabled: ReadonlyS
     return candidates
   }
 
-  const holds = (route: CompiledRoute, payload: Record<string, unknown>): boolean =>
+  const holds = (route: CompiledRoute, payload: Record<string, unknown>, sdkAppId: string | undefined): boolean =>
+    (!route.apps || (sdkAppId !== undefined && route.apps.has(sdkAppId))) &&
     route.where.every(({ path, accepted }) => {
       const text = asText(readPath(payload, path))
       return text !== undefined && accepted.has(text)
     })
 
-  function resolve(command: string, payload: Record<string, unknown>): Resolved {
+  function resolve(command: string, payload: Record<string, unknown>, sdkAppId?: string): Resolved {
     const spec = beforeCommand(command)
     const targets: string[] = []
     // The policy comes from the first matching route with an enabled decider, else from the
@@ -104,7 +117,7 @@ export function compileRoutes(routes: readonly RouteConfig[], enabled: ReadonlyS
     let decider: CompiledRoute | undefined
     let policy: CompiledRoute | undefined
     for (const route of candidatesFor(command)) {
-      if (!holds(route, payload)) continue
+      if (!holds(route, payload, sdkAppId)) continue
       for (const id of route.to) if (!targets.includes(id)) targets.push(id)
       if (spec && !decider && route.decides) {
         if (route.decide) decider = route
@@ -118,5 +131,5 @@ export function compileRoutes(routes: readonly RouteConfig[], enabled: ReadonlyS
     return { targets, decision }
   }
 
-  return { routes: compiled, targetsFor: (command, payload) => resolve(command, payload).targets, resolve }
+  return { routes: compiled, targetsFor: (command, payload, sdkAppId) => resolve(command, payload, sdkAppId).targets, resolve }
 }
