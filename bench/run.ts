@@ -12,11 +12,15 @@
  *   S5 start-up   process start until /readyz answers 200, gateway vs bare Elysia (median of 3)
  *   S6 scale-out  three instances sharing one PostgreSQL store vs one on SQLite (bench/scale-out.ts);
  *                 skipped, with the reason, when PostgreSQL is unreachable
+ *   S7 decisions  Before callbacks (gifts) at a fixed offered rate, open loop: the gateway deciding
+ *                 with http-decide (a 5 ms service, a hung one, a 400 ms one) and with rules, vs the
+ *                 service called directly (bench/decisions.ts)
  *
- *   BENCH_SECONDS (default 10) per load, BENCH_CONNECTIONS (default 64).
+ *   BENCH_SECONDS (default 10) per load, BENCH_CONNECTIONS (default 64), BENCH_RATE (S7, default 1000/s).
  */
 import { join } from 'node:path'
 import { CONNECTIONS, load, REPO, s1Config, SECONDS, spawnWithPort, stop, type Child, type Load } from './lib.ts'
+import { decisions, describeDecisions } from './decisions.ts'
 import { describeScaleOut, scaleOut } from './scale-out.ts'
 
 const BUN = process.execPath
@@ -134,6 +138,9 @@ await stop(startupReceiver.child)
 progress('S6 three instances on PostgreSQL vs one on SQLite')
 const s6 = await scaleOut()
 
+// S7: Before callbacks answered through deciders, open loop at a fixed rate
+const s7 = await decisions()
+
 const ratios = {
   s1VsBare: gateway.rps / bare.rps,
   s1VsFastify: gateway.rps / fastify.rps,
@@ -171,6 +178,7 @@ console.log(
 )
 console.log(`S5 start-up to /readyz (median of 3): gateway ${median(startupGateway).toFixed(0)} ms, bare Elysia ${median(startupBare).toFixed(0)} ms\n`)
 console.log(`${describeScaleOut(s6)}\n`)
+console.log(`${describeDecisions(s7)}\n`)
 console.log('| figure | value | target | met |')
 console.log('| --- | --- | --- | --- |')
 const labels: Record<keyof typeof ratios, string> = {
@@ -196,6 +204,14 @@ console.log(
     s4: { bareDeno, gatewayDeno },
     s5: { gatewayMs: startupGateway, bareMs: startupBare },
     s6,
-    ratios: { ...ratios, s6ClusterVsSqlite: 'ratio' in s6 ? s6.ratio : null },
+    s7,
+    ratios: {
+      ...ratios,
+      s6ClusterVsSqlite: 'ratio' in s6 ? s6.ratio : null,
+      s7HttpDecideP50VsDirect: s7.ratios.http.p50,
+      s7HttpDecideP99VsDirect: s7.ratios.http.p99,
+      s7RulesP50VsDirect: s7.ratios.rules.p50,
+      s7RulesP99VsDirect: s7.ratios.rules.p99,
+    },
   }),
 )
