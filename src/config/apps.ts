@@ -50,10 +50,13 @@ export function appIdFor(apps: readonly AppSpec[], ref: string | number): string
 export function routeAppProblems(path: string, value: unknown, apps: readonly AppSpec[]): string[] {
   const refs = Array.isArray(value) ? value : [value]
   const known = apps.flatMap((app) => (app.name ? [app.name, app.sdkAppId] : [app.sdkAppId]))
+  const names = apps.flatMap((app) => app.name ?? [])
   return refs.flatMap((ref, j) => {
     if ((typeof ref !== 'string' && typeof ref !== 'number') || appIdFor(apps, ref) !== undefined) return []
     const at = Array.isArray(value) ? `${path}[${j}]` : path
-    return [`${at}: unknown app "${ref}"${didYouMean(String(ref), known)} (known: ${known.join(', ') || 'none'})`]
+    // A misspelt name has a neighbour; one SdkAppid next to another says nothing.
+    const hint = /^[0-9]+$/.test(String(ref)) ? '' : didYouMean(String(ref), names)
+    return [`${at}: unknown app "${ref}"${hint} (known: ${known.join(', ') || 'none'})`]
   })
 }
 

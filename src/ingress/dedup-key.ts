@@ -1,5 +1,5 @@
 /**
- * Dedup keys: the same command with the same payload is one event, whatever the key order
+ * Dedup keys: the same command with the same payload for the same app is one event, whatever the key order
  * or whitespace of the JSON (docs/design.md §3 `dedupWindowSeconds`). Tencent sends no event id,
  * and its opt-in retries (and our own callers' replays) resend identical bodies.
  */
@@ -29,6 +29,18 @@ export function canonicalJson(value: unknown): string {
  * keys in memory, and 128 bits keep an accidental collision (which would drop a callback as a
  * duplicate) at about n²/2^129, negligible for any window.
  */
-export function dedupKey(command: string, payload: unknown): string {
-  return createHash('sha256').update(command).update('\n').update(canonicalJson(payload)).digest().subarray(0, 16).toString('base64url')
+/**
+ * The SdkAppid is part of the key: two apps (docs/design.md §3 `tencent.apps`) can send the
+ * same body (a room id both use), and each is a callback of its own, routed by its app.
+ */
+export function dedupKey(command: string, payload: unknown, sdkAppId = ''): string {
+  return createHash('sha256')
+    .update(sdkAppId)
+    .update('\n')
+    .update(command)
+    .update('\n')
+    .update(canonicalJson(payload))
+    .digest()
+    .subarray(0, 16)
+    .toString('base64url')
 }

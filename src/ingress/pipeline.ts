@@ -20,7 +20,7 @@ import { verifySignature } from '../tencent/signature.ts'
 import { readBody } from './read-body.ts'
 import { callerAddress, type AllowList, type ProxyTrust } from './allow-list.ts'
 import { clientAddress } from './client-address.ts'
-import { createBeforeStep } from './before.ts'
+import { createBeforeStep, type DecisionsInFlight } from './before.ts'
 import type { PluginInstance, RecordedDecision } from '../plugin.ts'
 
 /** One accepted app (docs/design.md §3 `tencent.apps`). */
@@ -84,6 +84,8 @@ export interface IngressDeps {
   observe?: (outcome: CallbackOutcome) => void
   /** Removes secrets from stored text (a decision's failure reason). */
   scrub?: (text: string) => string
+  /** Running decisions, which the gateway waits for before it closes a decider. */
+  decisions?: DecisionsInFlight
 }
 
 /** SDKAppIDs are 10 digits; anything far longer is not one and need not fill a log line. */
@@ -100,7 +102,7 @@ function signMatches(sign: string, requestTime: string, tokens: readonly string[
 
 export function createCallbackHandler(deps: IngressDeps): (request: Request) => Promise<Response> {
   const { server, state, store, logger, observe } = deps
-  const decideBefore = createBeforeStep({ store, deciders: () => state.deciders, scrub: deps.scrub ?? ((text) => text) })
+  const decideBefore = createBeforeStep({ store, deciders: () => state.deciders, scrub: deps.scrub ?? ((text) => text), inFlight: deps.decisions, logger })
 
   // Anything unexpected is logged with context and answered with the generic FAIL body:
   // never a stack trace or an engine message, and never 200 (nothing was stored).
@@ -214,7 +216,7 @@ export function createCallbackHandler(deps: IngressDeps): (request: Request) => 
     }
     if (query.clientIp) event.clientIp = query.clientIp
     if (query.optPlatform) event.optPlatform = query.optPlatform
-    if (state.dedup) event.dedupKey = dedupKey(command, payload)
+    if (state.dedup) event.dedupKey = dedupKey(command, payload, query.sdkAppId)
 
     if (plan) {
       const result = await decideBefore(plan, event, payload, started)

@@ -29,6 +29,9 @@ describe('canonicalJson', () => {
     expect(canonicalJson({ b: 1, a: { d: [3, { f: 1, e: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[3,{"e":2,"f":1}]},"b":1}')
     expect(dedupKey('X', { a: 1, b: 2 })).toBe(dedupKey('X', { b: 2, a: 1 }))
     expect(dedupKey('X', { a: 1 })).not.toBe(dedupKey('Y', { a: 1 }))
+    // Two apps sending the same body are two callbacks (docs/design.md §3 tencent.apps).
+    expect(dedupKey('X', { a: 1 }, '1400000001')).not.toBe(dedupKey('X', { a: 1 }, '1400000002'))
+    expect(dedupKey('X', { a: 1 }, '1400000001')).toBe(dedupKey('X', { a: 1 }, '1400000001'))
   })
 })
 
