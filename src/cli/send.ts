@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { loadConfig } from '../config/load.ts'
+import { appIdFor, appsOf } from '../config/apps.ts'
 import { computeSign } from '../tencent/signature.ts'
 import { sampleBody } from '../tencent/samples.ts'
 import { beforeCommand } from '../tencent/decisions.ts'
@@ -20,8 +21,18 @@ const OPTIONS = {
     help: 'a JSON body to send as is, its CallbackCommand matching --command',
     default: 'a built-in sample for --command',
   },
-  token: { type: 'string', value: 'T', help: 'sign the request with this callback token', default: "$TENCENT_CALLBACK_TOKEN, else the config's tencent.token" },
-  'sdk-app-id': { type: 'string', value: 'ID', help: 'the SdkAppid to send', default: "SdkAppid in --url, else the config's first tencent.sdkAppId" },
+  token: {
+    type: 'string',
+    value: 'T',
+    help: 'sign the request with this callback token',
+    default: "$TENCENT_CALLBACK_TOKEN, else the config's token of the app sent for",
+  },
+  'sdk-app-id': {
+    type: 'string',
+    value: 'ID',
+    help: 'the SdkAppid to send (or an app name from tencent.apps)',
+    default: "SdkAppid in --url, else the config's first app",
+  },
   config: { ...CONFIG_OPTIONS.config, help: 'where the SdkAppid and the token come from', default: './config.yaml, in the current directory, if there is one' },
   env: CONFIG_OPTIONS.env,
 } satisfies OptionSpecs
@@ -72,15 +83,26 @@ export async function sendCallback(input: SendInput): Promise<Response> {
 /**
  * Without --sdk-app-id (or SdkAppid in the URL), the app id, and the token when --token is
  * absent, come from --config, or from ./config.yaml when it exists: the same values the
- * server checks, so `send --url URL` works against the repo's own config.
+ * server checks, so `send --url URL` works against the repo's own config. `wanted` (an
+ * SdkAppid or an app name) picks that app and its own token (docs/design.md §3
+ * `tencent.apps`); else the first app is sent for.
  */
-async function defaultsFromConfig(configPath: string | undefined, environment: string | undefined): Promise<{ sdkAppId?: string; token?: string }> {
+async function defaultsFromConfig(
+  configPath: string | undefined,
+  environment: string | undefined,
+  wanted: string | undefined,
+): Promise<{ sdkAppId?: string; token?: string }> {
   const path = configPath ?? (existsSync('config.yaml') ? 'config.yaml' : undefined)
   if (!path) return {}
   // Only tencent.* is read: a plugin secret missing here (SLACK_WEBHOOK_URL) must not stop a test callback.
   const { config } = await loadConfig({ path, environment, scope: 'store' })
-  const sdkAppId = [config.tencent.sdkAppId].flat()[0]
-  return { sdkAppId: sdkAppId === undefined ? undefined : String(sdkAppId), token: config.tencent.token || config.tencent.tokens?.[0] }
+  const apps = appsOf(config.tencent)
+  const id = wanted === undefined ? apps[0]?.sdkAppId : appIdFor(apps, wanted)
+  const app = apps.find((a) => a.sdkAppId === id)
+  // An SdkAppid the config does not know: the single-token form's token still signs for it
+  // (as before), while no app of tencent.apps lends its token to another.
+  const token = app ? app.tokens[0] : config.tencent.apps ? undefined : apps[0]?.tokens[0]
+  return { sdkAppId: id ?? wanted, token }
 }
 
 export async function sendCommand(args: string[]): Promise<number> {
@@ -96,14 +118,19 @@ export async function sendCommand(args: string[]): Promise<number> {
       throw new UsageError(`cannot read --file ${values.file}: ${(error as NodeJS.ErrnoException).code ?? error}`)
     }
   }
-  const inUrl = /[?&]sdkappid=/i.test(values.url)
-  const defaults = values['sdk-app-id'] && values.token ? {} : await defaultsFromConfig(values.config, values.env)
+  const url = new URL(values.url)
+  const inUrl = [...url.searchParams.keys()].find((key) => key.toLowerCase() === 'sdkappid')
+  const wanted = values['sdk-app-id'] ?? (inUrl ? url.searchParams.get(inUrl)! : undefined)
+  // With both given, the config is not needed, unless --sdk-app-id is an app name to look up.
+  const defaults =
+    values['sdk-app-id'] && /^[0-9]+$/.test(values['sdk-app-id']) && values.token ? {} : await defaultsFromConfig(values.config, values.env, wanted)
   const response = await sendCallback({
     url: values.url,
     command: values.command ?? DEFAULT_COMMAND,
     body,
     token: values.token ?? process.env.TENCENT_CALLBACK_TOKEN ?? defaults.token,
-    sdkAppId: values['sdk-app-id'] ?? (inUrl ? undefined : defaults.sdkAppId),
+    // An app name given to --sdk-app-id is sent as its SdkAppid.
+    sdkAppId: inUrl ? undefined : (defaults.sdkAppId ?? values['sdk-app-id']),
   })
   console.log(`HTTP ${response.status}`)
   const text = await response.text()

@@ -3,6 +3,7 @@ import { redactUrl } from '../store/redact-url.ts'
 import { loadConfig, type LoadedConfig } from '../config/load.ts'
 import { SecretRegistry } from '../log.ts'
 import { DEFAULT_BUDGET_MS } from '../config/schema.ts'
+import { appsOf } from '../config/apps.ts'
 import { commandMatcher } from '../tencent/command-pattern.ts'
 import { beforeCommand, BEFORE_COMMANDS } from '../tencent/decisions.ts'
 import { CONFIG_OPTIONS, configPath, parse, printUsage, type CommandSpec } from './args.ts'
@@ -22,7 +23,8 @@ export function describeConfig(loaded: LoadedConfig): string {
   lines.push(`environment: ${loaded.environment ?? '(base)'}`)
   const { server, tencent, store } = loaded.config
   lines.push(`listen: http://${server.hostname}:${server.port}${server.path}`)
-  lines.push(`sdkAppId: ${[tencent.sdkAppId].flat().join(', ')}; signature: ${tencent.token || tencent.tokens?.length ? 'required' : 'not required'}`)
+  if (tencent.apps) lines.push(...describeApps(loaded))
+  else lines.push(`sdkAppId: ${[tencent.sdkAppId].flat().join(', ')}; signature: ${tencent.token || tencent.tokens?.length ? 'required' : 'not required'}`)
   lines.push(`store: ${store.url ? `postgres ${redactUrl(store.url)} (lease ${store.leaseSeconds} s)` : `sqlite ${store.path} (sync ${store.sync})`}`)
   lines.push('', 'plugin instances:')
   const width = Math.max(4, ...loaded.instances.map((i) => i.id.length))
@@ -55,9 +57,23 @@ export function describeConfig(loaded: LoadedConfig): string {
       : route.onFailure
         ? ` answered ${route.onFailure}`
         : ''
-    lines.push(`  ${route.match}${where}${decide}${to}`)
+    const app = route.app !== undefined ? ` for app ${[route.app].flat().join('|')}` : ''
+    lines.push(`  ${route.match}${app}${where}${decide}${to}`)
   }
   return secrets.scrub(lines.join('\n'))
+}
+
+/** `tencent.apps`, one line each: name, SdkAppid, whether Sign is required; tokens counted, never shown. */
+function describeApps(loaded: LoadedConfig): string[] {
+  const apps = appsOf(loaded.config.tencent)
+  const width = Math.max(4, ...apps.map((app) => app.name!.length))
+  const lines = ['apps:']
+  for (const app of apps) {
+    const count = app.tokens.length
+    const signature = count ? `signature required (${count} token${count > 1 ? 's' : ''}, redacted)` : 'signature not required'
+    lines.push(`  ${app.name!.padEnd(width)}  sdkAppId ${app.sdkAppId.padEnd(10)}  ${signature}`)
+  }
+  return lines
 }
 
 /** Valid settings that are still risky, one line each. */
