@@ -42,9 +42,10 @@ export default definePlugin({
   async setup(ctx) {
     const options = ctx.options
     const target = await httpTarget('http-decide', options)
-    // A service may echo its URL in an error page; the query string can hold a token.
+    // A service may echo its URL in an error page; the path or the query string can hold a token.
     const query = target.url.search.slice(1)
-    const scrubQuery = secretScrubber([query, ...new URLSearchParams(query).values()])
+    const path = target.url.pathname.length > 1 ? [target.url.pathname, ...target.url.pathname.split('/').filter((part) => part.length >= 8)] : []
+    const scrubQuery = secretScrubber([target.url.href, query, ...new URLSearchParams(query).values(), ...path])
     const scrub = (text: string) => scrubQuery(target.scrub(text))
     // The origin only: a path or query string may hold a token.
     ctx.logger.info('http-decide ready', { target: target.url.origin, headerNames: target.headerNames, signed: target.signed, timeoutMs: options.timeoutMs })

@@ -38,9 +38,13 @@ export async function readWordFile(file: string, configDir: string): Promise<str
     .filter((line) => line && !line.startsWith('#'))
 }
 
-/** A word as matched: lower case, whitespace runs as one space. */
+/**
+ * A word as the matcher takes it: trimmed, inner whitespace matching any whitespace. Case is
+ * left to the regex's `i` flag: lowercasing here would turn `İ` into `i̇`, which then matches
+ * neither `İ` nor `i` (counting distinct words lowercases, see countWords).
+ */
 function normalise(word: string): string {
-  return word.trim().replace(/\s+/gu, SPACE).toLowerCase()
+  return word.trim().replace(/\s+/gu, SPACE)
 }
 
 interface TrieNode {
@@ -96,5 +100,5 @@ export function compileWords(words: string[]): RegExp {
 
 /** The number of distinct words a list compiles to (for the setup log line). */
 export function countWords(words: string[]): number {
-  return new Set(words.map(normalise).filter(Boolean)).size
+  return new Set(words.map((word) => normalise(word).toLowerCase()).filter(Boolean)).size
 }

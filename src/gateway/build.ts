@@ -9,6 +9,7 @@ import type { GatewayConfig } from '../config/schema.ts'
 import { Dispatcher, type LaneSpec } from '../delivery/dispatcher.ts'
 import { compileAllowList, compileProxyTrust } from '../ingress/allow-list.ts'
 import { createGateway, type Gateway } from '../ingress/gateway.ts'
+import { DecisionsInFlight } from '../ingress/before.ts'
 import type { CallbackOutcome, IngressState, TencentAuth } from '../ingress/pipeline.ts'
 import { createLogger, isLogLevel, SecretRegistry, type Logger, type LoggerOptions } from '../log.ts'
 import { closePlugins, setUpPlugins, type RunningPlugin } from '../plugin-host/host.ts'
@@ -160,6 +161,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
   metrics = createMetrics(store, () => dispatcher.inFlight())
   const gatewayMetrics = metrics
   const state = stateFor(loaded.config, running)
+  const decisions = new DecisionsInFlight()
   let ready = false
   const app = createGateway({
     path: loaded.config.server.path,
@@ -169,6 +171,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
     logger,
     metrics: gatewayMetrics,
     scrub: (text) => secrets.scrub(text),
+    decisions,
     observe(outcome) {
       load.tick()
       gatewayMetrics.observeCallback(outcome)
@@ -243,7 +246,8 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
     warnIfUnsigned(sameForm ? wasUnsigned : [])
     for (const key of plan.needsRestart) logger.warn('config reload: this section changed but takes effect only after a restart', { section: key })
     // Replaced instances close once their in-flight deliveries are done; the answer does not wait.
-    void drained.then(() => closePlugins(retiring, logger))
+    // Deciders too: a decision still running on a retiring instance finishes first (by its budget).
+    void drained.then(() => decisions.settled(retiring.map((p) => p.instance))).then(() => closePlugins(retiring, logger))
     return changes
   }
 
@@ -256,6 +260,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
       const drained = await dispatcher.stop(drainTimeoutMs)
       if (!drained)
         logger.warn('shutdown: in-flight deliveries did not finish in time; they stay pending for the next start', { inFlight: dispatcher.inFlight() })
+      await decisions.settled(running.map((p) => p.instance))
       abort.abort()
       await closePlugins(running, logger)
       await store.close()

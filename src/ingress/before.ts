@@ -8,7 +8,9 @@
 import type { DecideContext, GatewayEvent, PluginInstance, RecordedDecision } from '../plugin.ts'
 import type { DecisionPlan } from '../routing/match.ts'
 import type { AppendResult, DeliveryStore, NewEvent } from '../store/store.ts'
-import { fallbackAnswer, renderBody, renderDecision, type Answer } from '../tencent/decisions.ts'
+import { fallbackAnswer, renderBody, renderDecision, type Answer, type Rendered } from '../tencent/decisions.ts'
+import { MAX_BUDGET_MS } from '../config/schema.ts'
+import type { Logger } from '../log.ts'
 import { parseExact } from '../exact-json.ts'
 import { withTimeout } from '../timeout.ts'
 
@@ -24,6 +26,9 @@ export interface BeforeDeps {
   deciders: () => ReadonlyMap<string, PluginInstance>
   /** Removes secrets from text that is stored (failure reasons). */
   scrub: (text: string) => string
+  /** Shared with the gateway, which waits for running decisions before closing a decider. */
+  inFlight?: DecisionsInFlight
+  logger?: Logger
 }
 
 export interface BeforeResult {
@@ -70,10 +75,37 @@ function answerFromRecord(text: string): Attempt | undefined {
   }
 }
 
+/**
+ * The decide() calls running per instance: a reload or shutdown closes a decider only once
+ * its running decisions have finished (they end by their budget, 1.9 s at most).
+ */
+export class DecisionsInFlight {
+  #running = new Map<PluginInstance, Set<Promise<unknown>>>()
+
+  track<T>(instance: PluginInstance, work: Promise<T>): Promise<T> {
+    let set = this.#running.get(instance)
+    if (!set) this.#running.set(instance, (set = new Set()))
+    set.add(work)
+    const done = () => {
+      set.delete(work)
+      if (set.size === 0 && this.#running.get(instance) === set) this.#running.delete(instance)
+    }
+    work.then(done, done)
+    return work
+  }
+
+  /** Resolves when the decisions of these instances running now have finished, or after `timeoutMs`. */
+  async settled(instances: Iterable<PluginInstance>, timeoutMs = MAX_BUDGET_MS + STORE_GRACE_MS): Promise<void> {
+    const running = [...instances].flatMap((instance) => [...(this.#running.get(instance) ?? [])])
+    if (running.length) await withTimeout(Promise.allSettled(running), timeoutMs, () => undefined)
+  }
+}
+
 export function createBeforeStep(deps: BeforeDeps) {
   const { store, scrub } = deps
-  /** First copies being decided in this process: a copy arriving meanwhile shares the answer. */
-  const deciding = new Map<string, Promise<Attempt>>()
+  const inFlight = deps.inFlight ?? new DecisionsInFlight()
+  /** First copies being decided and stored in this process: a copy arriving meanwhile gets the same answer. */
+  const deciding = new Map<string, Promise<BeforeResult>>()
 
   async function ask(plan: DecisionPlan, event: GatewayEvent, deadline: number): Promise<Attempt> {
     const started = performance.now()
@@ -83,7 +115,7 @@ export function createBeforeStep(deps: BeforeDeps) {
     }
     if (!plan.decider) return fallback(`no decider for ${event.command}: answered onFailure (${plan.onFailure})`)
     const instance = deps.deciders().get(plan.decider)
-    if (!instance?.decide) return fallback(`decider ${plan.decider} is not running`)
+    if (!instance?.decide) return fallback(`decider ${plan.decider} is disabled or not running`)
     const remaining = deadline - started
     if (remaining <= 0) return fallback('the budget was spent before the decider was asked (slow request body)')
 
@@ -91,19 +123,25 @@ export function createBeforeStep(deps: BeforeDeps) {
     const ctx: DecideContext = { signal: controller.signal, deadline: Date.now() + remaining }
     let result: unknown
     try {
-      result = await withTimeout(
+      const work = inFlight.track(
+        instance,
         Promise.resolve().then(() => instance.decide!(event, ctx)),
-        remaining,
-        () => {
-          controller.abort(new DOMException(`decision budget of ${plan.budgetMs} ms ran out`, 'TimeoutError'))
-          return LATE
-        },
       )
+      result = await withTimeout(work, remaining, () => {
+        controller.abort(new DOMException(`decision budget of ${plan.budgetMs} ms ran out`, 'TimeoutError'))
+        return LATE
+      })
     } catch (error) {
       return fallback(`decider ${plan.decider} threw ${describe(error)}`)
     }
     if (result === LATE) return fallback(`decider ${plan.decider} did not answer within ${plan.budgetMs} ms`, true)
-    const rendered = renderDecision(plan.spec, result)
+    let rendered: Rendered
+    try {
+      rendered = renderDecision(plan.spec, result)
+    } catch (error) {
+      // A getter that throws, a cycle, a BigInt: whatever the decider handed back, it is its failure.
+      rendered = { ok: false, reason: `the decision could not be read: ${describe(error)}` }
+    }
     if (!rendered.ok) return fallback(`decider ${plan.decider} answered an invalid decision: ${rendered.reason}`)
     return { answer: rendered.answer, decision: recordOf(rendered.answer, 'plugin', performance.now() - started, plan.decider) }
   }
@@ -112,23 +150,41 @@ export function createBeforeStep(deps: BeforeDeps) {
    * `startedAt` is performance.now() when the request arrived: the budget counts from there,
    * since Tencent's 2 s do too.
    */
-  return async function decideBefore(plan: DecisionPlan, stored: NewEvent, payload: Record<string, unknown>, startedAt: number): Promise<BeforeResult> {
+  return function decideBefore(plan: DecisionPlan, stored: NewEvent, payload: Record<string, unknown>, startedAt: number): Promise<BeforeResult> {
     const deadline = startedAt + plan.budgetMs
-    const hardDeadline = deadline + STORE_GRACE_MS
     const key = stored.dedupKey
-    const untilDeadline = <T>(promise: Promise<T>, late: () => T): Promise<T> => withTimeout(promise, Math.max(0, deadline - performance.now()), late)
+    if (!key) return decideAndStore(plan, stored, payload, deadline)
+    // Checked and claimed in the same turn, so copies arriving together ask the decider once.
+    const first = deciding.get(key)
+    if (first) {
+      const shared = first.then((result): BeforeResult => ({ ...result, outcome: 'duplicate', unstored: undefined, overrun: undefined }))
+      const remaining = Math.max(0, deadline - performance.now())
+      return withTimeout(shared, remaining, (): BeforeResult => {
+        const answer = fallbackAnswer(plan.onFailure)
+        return {
+          answer,
+          decision: recordOf(answer, 'fallback', plan.budgetMs, plan.decider, 'the first copy was still being decided when the budget ran out'),
+          outcome: 'duplicate',
+        }
+      })
+    }
+    const result = decideAndStore(plan, stored, payload, deadline)
+    deciding.set(key, result)
+    const forget = () => {
+      if (deciding.get(key) === result) deciding.delete(key)
+    }
+    result.then(forget, forget)
+    return result
+  }
 
-    if (key) {
-      const first = deciding.get(key)
-      const repeated = first
-        ? await untilDeadline(first, () => undefined)
-        : await untilDeadline(
-            store.recallDecision(key, stored.receivedAt).then(
-              (text) => (text ? answerFromRecord(text) : undefined),
-              () => undefined,
-            ),
-            () => undefined,
-          )
+  async function decideAndStore(plan: DecisionPlan, stored: NewEvent, payload: Record<string, unknown>, deadline: number): Promise<BeforeResult> {
+    const hardDeadline = deadline + STORE_GRACE_MS
+    if (stored.dedupKey) {
+      const recall = store.recallDecision(stored.dedupKey, stored.receivedAt).then(
+        (text) => (text ? answerFromRecord(text) : undefined),
+        () => undefined,
+      )
+      const repeated = await withTimeout(recall, Math.max(0, deadline - performance.now()), () => undefined)
       if (repeated) return { ...repeated, outcome: 'duplicate' }
     }
 
@@ -142,23 +198,35 @@ export function createBeforeStep(deps: BeforeDeps) {
       attempt: 1,
       payload,
     }
-    const decided = ask(plan, event, deadline)
-    if (key) {
-      deciding.set(key, decided)
-      void decided.finally(() => {
-        if (deciding.get(key) === decided) deciding.delete(key)
-      })
-    }
-    const attempt = await decided
+    const attempt = await ask(plan, event, deadline)
 
     stored.decision = JSON.stringify(attempt.decision)
+    // The store withdraws the write if it cannot commit it by then (a write already committing
+    // may still land: that is logged below, since its record then differs from the answer).
+    stored.deadline = Date.now() + Math.max(0, hardDeadline - performance.now())
+    const append = store.append(stored)
     let appended: AppendResult | 'late'
     try {
-      appended = await withTimeout(store.append(stored), Math.max(0, hardDeadline - performance.now()), () => 'late' as const)
+      appended = await withTimeout(append, Math.max(0, hardDeadline - performance.now()), () => 'late' as const)
     } catch (error) {
       return unstored(plan, attempt, `the store could not record the decision: ${describe(error)}`)
     }
-    if (appended === 'late') return unstored(plan, attempt, `the store did not record the decision within the budget`)
+    if (appended === 'late') {
+      const result = unstored(plan, attempt, 'the store did not record the decision within the budget')
+      append.then(
+        (late) => {
+          if (late !== 'stored' || result.answer.errorCode === attempt.answer.errorCode) return
+          deps.logger?.warn('a decided callback was stored after its answer went out: the record differs from the answer', {
+            eventId: stored.id,
+            command: stored.command,
+            answered: result.answer.action,
+            recorded: attempt.decision.action,
+          })
+        },
+        () => {},
+      )
+      return result
+    }
     const outcome = appended === 'duplicate' ? 'duplicate' : stored.targets.length ? 'ok' : 'unrouted'
     return { ...attempt, outcome }
   }

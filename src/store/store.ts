@@ -24,6 +24,12 @@ export interface NewEvent {
    * Kept with the event, handed to deliveries, and given back by recallDecision for the dedup key.
    */
   decision?: string
+  /**
+   * Unix ms by which the write must commit, or be withdrawn (append rejects): a decided callback
+   * whose answer already went out as the fallback must not be stored with another decision. A
+   * write already committing when the deadline passes may still land.
+   */
+  deadline?: number
 }
 
 /** `duplicate`: an event with the same dedup key was stored within the window. */

@@ -100,6 +100,9 @@ export interface Answer {
 export type Rendered = { ok: true; answer: Answer } | { ok: false; reason: string }
 
 const MAX_ERROR_INFO = 1024
+export const MAX_ANSWER_CHARS = 64 * 1024
+/** More message elements than any answer under MAX_ANSWER_CHARS can hold: refused before they are checked one by one. */
+const MAX_ELEMENTS = 4096
 const ACTIONS = new Set<string>(['allow', 'deny', 'drop', 'modify'])
 
 // One compiled checker per field schema, made on first use.
@@ -118,7 +121,7 @@ function fieldProblem(spec: BeforeCommand, fields: Record<string, unknown>): str
   const names = Object.keys(fields)
   if (names.length === 0) return 'modify needs fields'
   for (const name of names) {
-    const schema = spec.fields[name]
+    const schema = Object.hasOwn(spec.fields, name) ? spec.fields[name] : undefined
     if (!schema) {
       const known = Object.keys(spec.fields)
       return `${spec.command} answers have no field ${name}${known.length ? ` (it may carry ${known.join(', ')})` : ' (it carries no fields)'}`
@@ -169,10 +172,16 @@ export function renderDecision(spec: BeforeCommand, decision: unknown): Rendered
       }
   }
   if (action === 'modify') {
+    if (Array.isArray(fields?.MsgBody) && fields.MsgBody.length > MAX_ELEMENTS)
+      return { ok: false, reason: `MsgBody has ${fields.MsgBody.length} elements; at most ${MAX_ELEMENTS}` }
     const problem = fieldProblem(spec, fields ?? {})
     if (problem) return { ok: false, reason: problem }
   }
-  const answer: Answer = { action, errorCode: code, body: renderBody(code, errorInfo, action === 'modify' ? fields : undefined) }
+  const body = renderBody(code, errorInfo, action === 'modify' ? fields : undefined)
+  // Tencent caps a message at 12 KB; an answer far past that is a decider's mistake, and the
+  // bigger it is, the longer checking and storing it holds the budget.
+  if (body.length > MAX_ANSWER_CHARS) return { ok: false, reason: `the answer is ${body.length} characters; at most ${MAX_ANSWER_CHARS} are sent` }
+  const answer: Answer = { action, errorCode: code, body }
   if (errorInfo) answer.errorInfo = errorInfo
   if (action === 'modify') answer.fields = fields
   return { ok: true, answer }

@@ -117,10 +117,12 @@ export class CommitWriter {
         },
       }
       if (write.kind === 'event') {
+        // The event's own deadline (a decided callback's answer time) when it is sooner.
+        const ms = Math.max(0, Math.min(this.#commitTimeoutMs, (write.event.deadline ?? Infinity) - Date.now()))
         timer = setTimeout(() => {
           waiter.expired = true
-          reject(new StoreUnavailableError(`PostgreSQL did not commit within ${this.#commitTimeoutMs} ms`))
-        }, this.#commitTimeoutMs)
+          reject(new StoreUnavailableError(`PostgreSQL did not commit within ${Math.round(ms)} ms`))
+        }, ms)
       }
       this.#batches.add(waiter)
     })

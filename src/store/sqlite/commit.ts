@@ -34,6 +34,8 @@ interface Waiter {
   write: Write
   /** Unix ms after which a commit still waiting for another process's lock is refused. */
   deadline: number
+  /** The event's own deadline (NewEvent.deadline): not committed by then, it is withdrawn. */
+  expiresAt?: number
   resolve: (result: AppendResult) => void
   reject: (error: Error) => void
   /** The stored event's rowid, once committed (to remove it if it is never acknowledged). */
@@ -123,7 +125,9 @@ export class SqliteCommitter {
     if (this.#closed) return Promise.reject(new StoreUnavailableError('store is closed'))
     if (this.#failure) return Promise.reject(this.#failure)
     return new Promise((resolve, reject) => {
-      this.#queue.push({ write, resolve, reject, deadline: Date.now() + this.#options.lockWaitMs })
+      const expiresAt = write.kind === 'event' ? write.event.deadline : undefined
+      const deadline = Math.min(Date.now() + this.#options.lockWaitMs, expiresAt ?? Infinity)
+      this.#queue.push({ write, resolve, reject, deadline, expiresAt })
       if (!this.#flushScheduled) {
         this.#flushScheduled = true
         // After this turn's I/O callbacks, so every request read in this turn joins the batch.
@@ -135,7 +139,12 @@ export class SqliteCommitter {
   #flush(): void {
     this.#flushScheduled = false
     this.#lockTimer = undefined
-    const batch = this.#queue
+    const now = Date.now()
+    const batch: Waiter[] = []
+    for (const waiter of this.#queue) {
+      if (waiter.expiresAt !== undefined && now >= waiter.expiresAt) waiter.reject(new StoreUnavailableError('not committed by its deadline; withdrawn'))
+      else batch.push(waiter)
+    }
     this.#queue = []
     if (batch.length === 0) return
     if (this.#failure || this.#checkFiles()) {
