@@ -16,6 +16,7 @@ import { interpolateString, interpolateTree, type Environ, type InterpolationErr
 import { deepMerge, isPlainObject } from './merge.ts'
 import { routeProblems } from './routes.ts'
 import { appsOf, appTokens, tencentProblems } from './apps.ts'
+import { trtcProblems } from './trtc.ts'
 import { GatewayConfig, type PluginInstanceConfig, type RetryConfig } from './schema.ts'
 import { normalise, schemaErrors, unknownKeyErrors } from './schema-errors.ts'
 
@@ -160,7 +161,7 @@ function environmentOverrides(tree: Record<string, unknown>, env: Environ, probl
 }
 
 function collectSecrets(config: GatewayConfig, instances: PluginInstanceSpec[]): string[] {
-  const secrets = [config.tencent.token, ...(config.tencent.tokens ?? []), ...appTokens(appsOf(config.tencent))]
+  const secrets = [config.tencent.token, ...(config.tencent.tokens ?? []), ...appTokens(appsOf(config.tencent)), config.trtc?.key ?? '']
   if (config.store.url) {
     const password = URL.canParse(config.store.url) ? new URL(config.store.url).password : ''
     if (password) secrets.push(decodeURIComponent(password), password)
@@ -280,7 +281,7 @@ export async function loadConfig({ path, environment, env = process.env, scope =
   }
   const ids = Object.keys(plugins)
   const formProblems = tencentProblems(tencentKeys, isPlainObject(config.tencent) ? config.tencent : undefined)
-  treeProblems.push(...formProblems)
+  treeProblems.push(...formProblems, ...trtcProblems(config))
   // Routes' app: entries are checked against a table only when the table itself is sound.
   const apps = isPlainObject(config.tencent) && !formProblems.length ? appsOf(config.tencent) : undefined
   treeProblems.push(...routeProblems(Array.isArray(config.routes) ? config.routes : [], ids, apps))

@@ -85,6 +85,23 @@ export const TencentConfig = t.Object(
   closed,
 )
 
+/**
+ * TRTC room and media callbacks on their own path (docs/design.md §1, "The TRTC path"). Absent:
+ * no TRTC path is served. The SdkAppId header must be one of `sdkAppId` when given, else one of
+ * the apps of `tencent` (config/trtc.ts).
+ */
+export const TrtcConfig = t.Object(
+  {
+    /** The URL path set as the TRTC callback URL; must differ from server.path. @default '/trtc' */
+    path: t.String({ pattern: '^/', default: '/trtc' }),
+    /** The callback key of the TRTC console (Tencent allows up to 32 letters and digits); a secret. */
+    key: t.String({ minLength: 1, maxLength: 128 }),
+    /** The SdkAppIds TRTC callbacks may come for, when not those of `tencent`. */
+    sdkAppId: t.Optional(t.Union([SdkAppId, t.Array(SdkAppId, { minItems: 1 })])),
+  },
+  closed,
+)
+
 export const StoreConfig = t.Object(
   {
     /** Embedded SQLite file, relative to the config file. @default './data/gateway.db' */
@@ -165,6 +182,7 @@ export const GatewayConfig = t.Object(
     server: ServerConfig,
     log: LogConfig,
     tencent: TencentConfig,
+    trtc: t.Optional(TrtcConfig),
     store: StoreConfig,
     /** Same command + same payload within this window is delivered once. @default 600 */
     dedupWindowSeconds: t.Integer({ minimum: 0, default: 600 }),
@@ -184,4 +202,5 @@ export type RetryConfig = Static<typeof RetryConfig>
 export type RouteConfig = Static<typeof RouteConfig>
 export type TencentConfig = Static<typeof TencentConfig>
 export type AppConfig = Static<typeof AppConfig>
+export type TrtcConfig = Static<typeof TrtcConfig>
 export type PluginInstanceConfig = Static<typeof PluginInstanceConfig>

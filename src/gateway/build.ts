@@ -16,6 +16,7 @@ import { closePlugins, setUpPlugins, type RunningPlugin } from '../plugin-host/h
 import { checkRoles, decidersOf } from '../plugin-host/roles.ts'
 import { compileRoutes } from '../routing/match.ts'
 import { appLabel, appsOf } from '../config/apps.ts'
+import { trtcApps } from '../config/trtc.ts'
 import { openStore, storePath } from '../store/open.ts'
 import type { DeliveryStore } from '../store/store.ts'
 import { createLoadMeter } from './load-meter.ts'
@@ -82,6 +83,8 @@ function stateFor(config: GatewayConfig, running: RunningPlugin[]): IngressState
     allow: compileAllowList(config.server.allowIps),
     trustProxy: compileProxyTrust(config.server.trustProxy),
     deciders: decidersOf(running),
+    // The path is fixed at start (reload-plan.ts); the key and apps swap with the rest.
+    trtc: config.trtc && { key: config.trtc.key, apps: trtcApps(config) },
   }
 }
 
@@ -165,6 +168,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
   let ready = false
   const app = createGateway({
     path: loaded.config.server.path,
+    trtcPath: loaded.config.trtc?.path,
     server: loaded.config.server,
     state,
     store,

@@ -13,8 +13,9 @@ import type { DeliveryStore } from '../store/store.ts'
 import type { CallbackOutcome } from '../ingress/pipeline.ts'
 import { KNOWN_COMMANDS } from '../tencent/commands.ts'
 import { BEFORE_COMMANDS } from '../tencent/decisions.ts'
+import { TRTC_COMMANDS } from '../tencent/trtc.ts'
 
-const KNOWN = new Set([...KNOWN_COMMANDS, ...BEFORE_COMMANDS.keys()])
+const KNOWN = new Set([...KNOWN_COMMANDS, ...BEFORE_COMMANDS.keys(), ...TRTC_COMMANDS.map((c) => c.command)])
 /**
  * The command label is caller-controlled: unknown commands share one label value, so a caller
  * cannot grow the label set without bound.

@@ -41,6 +41,8 @@ export function planReload(current: LoadedConfig, running: PluginInstanceSpec[],
   for (const key of ['server', 'store', 'dedupWindowSeconds'] as const) {
     if (JSON.stringify(restartOnly(current, key)) !== JSON.stringify(restartOnly(next, key))) plan.needsRestart.push(key)
   }
+  // The TRTC path is a route of the app, fixed once it listens; its key and apps swap at once.
+  if (current.config.trtc?.path !== next.config.trtc?.path) plan.needsRestart.push('trtc.path')
   return plan
 }
 
@@ -68,6 +70,7 @@ export function describeReload(current: LoadedConfig, next: LoadedConfig, plan: 
   if (was.log.level !== now.log.level) out.push(`log.level: ${was.log.level} → ${now.log.level}`)
   if (!same(was.routes, now.routes)) out.push(`routes changed (${was.routes.length} → ${now.routes.length})`)
   if (!same(was.tencent, now.tencent)) out.push('tencent changed')
+  if (!same(was.trtc, now.trtc)) out.push('trtc changed')
   for (const key of ['allowIps', 'trustProxy'] as const) {
     if (!same(was.server[key], now.server[key])) out.push(`server.${key} changed`)
   }

@@ -5,6 +5,7 @@
 import { Elysia } from 'elysia'
 import { failResponse } from '../tencent/response.ts'
 import { createCallbackHandler, type IngressDeps } from './pipeline.ts'
+import { createTrtcHandler } from './trtc.ts'
 
 /** What GET /metrics serves (gateway/metrics.ts implements it). */
 export interface MetricsEndpoint {
@@ -15,6 +16,8 @@ export interface MetricsEndpoint {
 export interface GatewayDeps extends IngressDeps {
   /** The callback path, e.g. `/callback`. */
   path: string
+  /** The TRTC callback path (docs/design.md §1, "The TRTC path"), when `trtc` is configured. */
+  trtcPath?: string
   /** True once the store is open and plugins are set up, false again while shutting down. */
   isReady: () => boolean
   metrics?: MetricsEndpoint
@@ -24,9 +27,25 @@ const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' }
 
 export function createGateway(deps: GatewayDeps) {
   const handleCallback = createCallbackHandler(deps)
+  const handleTrtc = createTrtcHandler(deps)
+
+  const app = new Elysia()
+  if (deps.trtcPath) {
+    app
+      .post(
+        deps.trtcPath,
+        function trtcCallback({ request }) {
+          return handleTrtc(request)
+        },
+        { parse: 'none' },
+      )
+      .all(deps.trtcPath, function trtcMethodNotAllowed() {
+        return failResponse('methodNotAllowed', undefined, { allow: 'POST' })
+      })
+  }
 
   return (
-    new Elysia()
+    app
       // The body is read by the pipeline itself, with its size limit and deadline.
       .post(
         deps.path,

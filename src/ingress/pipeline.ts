@@ -22,6 +22,7 @@ import { callerAddress, type AllowList, type ProxyTrust } from './allow-list.ts'
 import { clientAddress } from './client-address.ts'
 import { createBeforeStep, type DecisionsInFlight } from './before.ts'
 import type { PluginInstance, RecordedDecision } from '../plugin.ts'
+import type { TrtcAuth } from './trtc.ts'
 
 /** One accepted app (docs/design.md §3 `tencent.apps`). */
 export interface AppAuth {
@@ -74,6 +75,8 @@ export interface IngressState {
   trustProxy: ProxyTrust
   /** Running instances that implement decide(), by id. */
   deciders: ReadonlyMap<string, PluginInstance>
+  /** The TRTC path's key and apps (ingress/trtc.ts); undefined: `trtc` is not configured. */
+  trtc?: TrtcAuth
 }
 
 export interface IngressDeps {

@@ -9,10 +9,12 @@ import { withTimeout } from '../timeout.ts'
 import { concatBytes } from '../bytes.ts'
 
 export type BodyResult = { ok: true; text: string } | { ok: false; reason: 'too-large' | 'timeout' | 'not-utf8' | 'aborted' }
+/** The bytes as received: the TRTC Sign is an HMAC over them (ingress/trtc.ts). */
+export type RawBodyResult = { ok: true; bytes: Uint8Array } | { ok: false; reason: 'too-large' | 'timeout' | 'aborted' }
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
-function decode(bytes: Uint8Array): BodyResult {
+export function decodeBody(bytes: Uint8Array): BodyResult {
   try {
     return { ok: true, text: decoder.decode(bytes) }
   } catch {
@@ -20,14 +22,14 @@ function decode(bytes: Uint8Array): BodyResult {
   }
 }
 
-async function readAll(request: Request, maxBytes: number): Promise<BodyResult> {
+async function readAll(request: Request, maxBytes: number): Promise<RawBodyResult> {
   const declared = request.headers.get('content-length')
   if (declared !== null && /^\d+$/.test(declared)) {
     if (Number(declared) > maxBytes) return { ok: false, reason: 'too-large' }
     // Trusted length within the limit: the runtime reads exactly that many bytes.
-    return decode(new Uint8Array(await request.arrayBuffer()))
+    return { ok: true, bytes: new Uint8Array(await request.arrayBuffer()) }
   }
-  if (!request.body) return { ok: true, text: '' }
+  if (!request.body) return { ok: true, bytes: new Uint8Array(0) }
   const reader = request.body.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
@@ -41,10 +43,17 @@ async function readAll(request: Request, maxBytes: number): Promise<BodyResult> 
     }
     chunks.push(value)
   }
-  return decode(concatBytes(chunks, size))
+  return { ok: true, bytes: concatBytes(chunks, size) }
 }
 
-export function readBody(request: Request, maxBytes: number, timeoutMs: number): Promise<BodyResult> {
-  const read = readAll(request, maxBytes).catch((): BodyResult => ({ ok: false, reason: 'aborted' }))
-  return withTimeout(read, timeoutMs, (): BodyResult => ({ ok: false, reason: 'timeout' }))
+/** The body's bytes, within the size limit and the deadline. */
+export function readRawBody(request: Request, maxBytes: number, timeoutMs: number): Promise<RawBodyResult> {
+  const read = readAll(request, maxBytes).catch((): RawBodyResult => ({ ok: false, reason: 'aborted' }))
+  return withTimeout(read, timeoutMs, (): RawBodyResult => ({ ok: false, reason: 'timeout' }))
+}
+
+/** The body as UTF-8 text, within the size limit and the deadline. */
+export async function readBody(request: Request, maxBytes: number, timeoutMs: number): Promise<BodyResult> {
+  const raw = await readRawBody(request, maxBytes, timeoutMs)
+  return raw.ok ? decodeBody(raw.bytes) : raw
 }

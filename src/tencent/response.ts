@@ -24,6 +24,10 @@ export const ErrorCodes = {
   requestTimeSkew: { code: 40305, status: 403, info: 'RequestTime is outside the allowed window' },
   requestTimeInvalid: { code: 40306, status: 403, info: 'RequestTime is not a Unix time in seconds' },
   ipNotAllowed: { code: 40307, status: 403, info: 'caller address is not allowed' },
+  // The TRTC path (tencent/trtc.ts): its app and Sign come in headers, the Sign is an HMAC of the body.
+  trtcSdkAppIdMissing: { code: 40308, status: 403, info: 'SdkAppId header is missing' },
+  trtcSignMissing: { code: 40309, status: 403, info: 'Sign header is missing' },
+  trtcSignMismatch: { code: 40310, status: 403, info: 'Sign does not match the TRTC callback key' },
   methodNotAllowed: { code: 40501, status: 405, info: 'only POST is accepted on the callback path' },
   bodyTimeout: { code: 40801, status: 408, info: 'request body was not received in time' },
   bodyTooLarge: { code: 41301, status: 413, info: 'body is larger than the limit' },
