@@ -9,6 +9,7 @@ import { computeSign } from '../tencent/signature.ts'
 import { sampleBody } from '../tencent/samples.ts'
 import { beforeCommand } from '../tencent/decisions.ts'
 import { CONFIG_OPTIONS, parse, printUsage, UsageError, type CommandSpec, type OptionSpecs } from './args.ts'
+import { DEFAULT_TRTC_COMMAND, sendTrtc, trtcDefaults } from './send-trtc.ts'
 
 const DEFAULT_COMMAND = 'Live.CallbackAfterDestroyRoom'
 
@@ -33,12 +34,17 @@ const OPTIONS = {
     help: 'the SdkAppid to send (or an app name from tencent.apps)',
     default: "SdkAppid in --url, else the config's first app",
   },
+  trtc: { type: 'boolean', help: 'send a TRTC room/media callback to the TRTC path (--url), signed with --key' },
+  key: { type: 'string', value: 'K', help: 'with --trtc: the TRTC callback key', default: "$TRTC_CALLBACK_KEY, else the config's trtc.key" },
   config: { ...CONFIG_OPTIONS.config, help: 'where the SdkAppid and the token come from', default: './config.yaml, in the current directory, if there is one' },
   env: CONFIG_OPTIONS.env,
 } satisfies OptionSpecs
 
 export const SEND: CommandSpec<typeof OPTIONS> = {
-  synopsis: ['send --url URL [--command CMD] [--file FILE] [--token T] [--sdk-app-id ID | --config FILE [--env NAME]]'],
+  synopsis: [
+    'send --url URL [--command CMD] [--file FILE] [--token T] [--sdk-app-id ID | --config FILE [--env NAME]]',
+    'send --trtc --url URL [--command TRTC.Room.EnterRoom] [--file FILE] [--key K] [--sdk-app-id ID | --config FILE [--env NAME]]',
+  ],
   summary:
     'Post a callback the way Tencent would (its query parameters, a Sign when there is a token) and print\nthe answer. Exits 0 on a 2xx answer, 1 otherwise.',
   options: OPTIONS,
@@ -110,6 +116,7 @@ export async function sendCommand(args: string[]): Promise<number> {
   if (help) return printUsage(SEND)
   if (!values.url) throw new UsageError('--url URL is required (the callback URL, e.g. http://127.0.0.1:3000/callback)')
   if (!URL.canParse(values.url)) throw new UsageError(`--url is not a URL: ${values.url}`)
+  if (values.key && !values.trtc) throw new UsageError('--key is the TRTC callback key: use it with --trtc (a Chat/Live token is --token)')
   let body: string | undefined
   if (values.file) {
     try {
@@ -117,6 +124,14 @@ export async function sendCommand(args: string[]): Promise<number> {
     } catch (error) {
       throw new UsageError(`cannot read --file ${values.file}: ${(error as NodeJS.ErrnoException).code ?? error}`)
     }
+  }
+  if (values.trtc) {
+    if (values.token) throw new UsageError('--token signs Chat/Live callbacks; a TRTC callback is signed with --key')
+    const { key, sdkAppId } = await trtcDefaults({ key: values.key, sdkAppId: values['sdk-app-id'], config: values.config, env: values.env })
+    const response = await sendTrtc({ url: values.url, command: values.command ?? DEFAULT_TRTC_COMMAND, body, key, sdkAppId })
+    console.log(`HTTP ${response.status}`)
+    console.log(await response.text())
+    return response.ok ? 0 : 1
   }
   const url = new URL(values.url)
   const inUrl = [...url.searchParams.keys()].find((key) => key.toLowerCase() === 'sdkappid')
