@@ -90,6 +90,7 @@ export async function serveGateway(loaded: LoadedConfig, runtime: Runtime, optio
     },
   })
 
+  warnAboutFetchLimit(built, runtime)
   built.logger.info('listening', {
     runtime: runtime.name,
     url: `http://${server.hostname}:${running.port}${server.path}`,
@@ -101,4 +102,20 @@ export async function serveGateway(loaded: LoadedConfig, runtime: Runtime, optio
   })
   // Object.assign, not a spread: `plugins` is a getter that must stay live across reloads.
   return Object.assign(built, { port: running.port, stopped, stop })
+}
+
+/** Below this, a decider calling a slow service runs out of connections before its budget does. */
+const ENOUGH_FETCHES = 1024
+
+/**
+ * Bun lets `fetch` keep 256 requests open and queues the rest, so http-decide at 1000/s to a
+ * 400 ms service answers most callbacks with the fallback (docs/performance.md, S7).
+ */
+function warnAboutFetchLimit(built: BuiltGateway, runtime: Runtime): void {
+  const limit = runtime.fetchLimit
+  if (limit === undefined || limit >= ENOUGH_FETCHES || built.state.deciders.size === 0) return
+  built.logger.warn(
+    `${runtime.name} lets fetch keep only ${limit} requests open at once, which caps decisions that call a service (http-decide); start with BUN_CONFIG_MAX_HTTP_REQUESTS=4096 (npm start and the examples set it)`,
+    { deciders: [...built.state.deciders.keys()] },
+  )
 }

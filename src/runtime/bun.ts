@@ -2,8 +2,12 @@
 import { bunPathAt, routable } from './request-url.ts'
 import type { Runtime } from './types.ts'
 
+/** Bun reads it once at start; setting it later changes nothing. */
+const BUN_DEFAULT_FETCH_LIMIT = 256
+
 export const bunRuntime: Runtime = {
   name: 'bun',
+  fetchLimit: Number(process.env.BUN_CONFIG_MAX_HTTP_REQUESTS) || BUN_DEFAULT_FETCH_LIMIT,
   async serve({ hostname, port, fetch, maxRequestBodySize }) {
     const server = Bun.serve({
       hostname,

@@ -34,4 +34,9 @@ export interface Runtime {
   serve(options: ServeOptions): Promise<RunningServer>
   /** Installs the handlers; returns a function that removes them. */
   onSignals(handlers: SignalHandlers): () => void
+  /**
+   * How many outgoing `fetch` requests may be open at once, when the runtime caps them (Bun:
+   * 256 unless BUN_CONFIG_MAX_HTTP_REQUESTS is set before the process starts); undefined: no cap.
+   */
+  fetchLimit?: number
 }
