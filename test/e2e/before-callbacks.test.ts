@@ -270,6 +270,21 @@ describe('Before callbacks through a real gateway process', () => {
     expect(rewritten.decision.fields.MsgBody[0].MsgContent.Seq).toBe('144115216631667826123')
   })
 
+  it("warns at start that Bun's fetch limit caps deciders, unless BUN_CONFIG_MAX_HTTP_REQUESTS raised it", async () => {
+    expect(server.output()).toContain('lets fetch keep only 256 requests open')
+    // Its own store: one serving process per SQLite file.
+    const other = join(dir, 'raised.yaml')
+    writeFileSync(other, readFileSync(config, 'utf8').replace('./data/gateway.db', './data/raised.db'))
+    const raised = await startServer(other, { env: { BUN_CONFIG_MAX_HTTP_REQUESTS: '4096' } })
+    try {
+      expect(raised.output()).toContain('"msg":"listening"')
+      expect(raised.output()).not.toContain('lets fetch keep only')
+    } finally {
+      raised.kill('SIGKILL')
+      await raised.exited
+    }
+  })
+
   it('answers a duplicate from the record without asking the service, also after a SIGKILL and restart', async () => {
     const body = gift('castle', 'viewer-9')
     const first = await post(GIFT, body)
