@@ -41,8 +41,9 @@ const message = () =>
   JSON.stringify({
     CallbackCommand: GROUP_MSG,
     GroupId: 'g',
+    Type: 'Public',
     From_Account: 'u',
-    Random: Math.random(),
+    Random: Math.floor(Math.random() * 2 ** 32),
     MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: 'hi' } }],
   })
 
