@@ -19,7 +19,13 @@ async function answer(command: string, payload: Record<string, unknown>): Promis
   expect(response.status).toBe(200)
   return ((await response.json()) as { ErrorCode: number }).ErrorCode
 }
-const message = (Text: string) => ({ GroupId: 'g', Type: 'Public', From_Account: 'u', Random: Math.floor(Math.random() * 2 ** 32), MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text } }] })
+const message = (Text: string) => ({
+  GroupId: 'g',
+  Type: 'Public',
+  From_Account: 'u',
+  Random: Math.floor(Math.random() * 2 ** 32),
+  MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text } }],
+})
 const gift = (n: number) => ({ RoomId: 'r', GiftWater: { From_Account: 'fan', To_Account: ['host'], GiftId: 'rose', Count: 1, Coins: 1, Time: n } })
 
 describe("the README's Before-callback example", () => {
