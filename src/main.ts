@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { configHint, PROGRAM, usage, UsageError, type CommandSpec } from './cli/args.ts'
+import { COMMANDS_LIST, commandsCommand } from './cli/commands.ts'
 import { DLQ, dlqCommand } from './cli/dlq.ts'
 import { SEND, sendCommand } from './cli/send.ts'
 import { SERVE, serveCommand } from './cli/serve.ts'
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, { spec: CommandSpec; run: (args: string[]) => Pro
   send: { spec: SEND, run: sendCommand },
   dlq: { spec: DLQ, run: dlqCommand },
   stats: { spec: STATS, run: statsCommand },
+  commands: { spec: COMMANDS_LIST, run: commandsCommand },
 }
 
 const USAGE = `usage: ${PROGRAM} COMMAND [OPTIONS]
@@ -32,6 +34,7 @@ commands:
   send      post a callback the way Tencent would, and print the answer
   dlq       list, replay or purge dead letters
   stats     per plugin instance: pending, in flight, dead letters, oldest pending age
+  commands  list every callback command the gateway types, with its product, kind and page
 
 Every command that reads a config takes --config FILE (default: ./config.yaml, in the current
 directory) and --env NAME (default: $GATEWAY_ENV, else none).

@@ -1,0 +1,16 @@
+/** Registry helpers shared by the registry's unit test and the every-command e2e test. */
+import type { CommandEntry } from '../../src/tencent/commands/index.ts'
+
+/** The documented required fields of an entry's body (CallbackCommand may come from the query). */
+export function requiredFields(entry: CommandEntry): string[] {
+  return ((entry.schema as { required?: string[] }).required ?? []).filter((name) => name !== 'CallbackCommand')
+}
+
+/** The sample with its first required field given a value of another type. */
+export function mutated(entry: CommandEntry): { field: string; body: Record<string, unknown> } {
+  const field = requiredFields(entry)[0]!
+  const body = structuredClone(entry.sample)
+  const value = body[field]
+  body[field] = typeof value === 'object' && value !== null && !Array.isArray(value) ? 'not-an-object' : { wrong: true }
+  return { field, body }
+}
