@@ -14,3 +14,25 @@ export function mutated(entry: CommandEntry): { field: string; body: Record<stri
   body[field] = typeof value === 'object' && value !== null && !Array.isArray(value) ? 'not-an-object' : { wrong: true }
   return { field, body }
 }
+
+/** The dotted paths of an object schema's required fields, nested objects' included. */
+function requiredPaths(schema: { required?: string[]; properties?: Record<string, any> }, prefix = ''): string[] {
+  return (schema.required ?? [])
+    .filter((name) => name !== 'CallbackCommand')
+    .flatMap((name) => {
+      const field = schema.properties?.[name]
+      const nested = field?.type === 'object' && field.required?.length ? requiredPaths(field, `${prefix}${name}.`) : []
+      return nested.length ? nested : [`${prefix}${name}`]
+    })
+}
+
+/** docs/http.md's payload-check table, made from the registry. */
+export function payloadChecksTable(entries: readonly CommandEntry[]): string {
+  const rows = entries.map(
+    (entry) =>
+      `| [\`${entry.command}\`](${entry.page}) | ${entry.product} | ${entry.kind} | ${requiredPaths(entry.schema as any)
+        .map((p) => `\`${p}\``)
+        .join(', ')} |`,
+  )
+  return ['| command | product | kind | must have |', '| --- | --- | --- | --- |', ...rows].join('\n')
+}
