@@ -5,16 +5,16 @@
  * callback entities. Live's room chat uses the two message commands too (`Type: "Live"`).
  */
 import { Type as t } from '@sinclair/typebox'
-import { AccountId, CHAT, command, EventTimeMs, Id, Int, Members, MsgBody, obj, Str, Strings, type CommandEntry } from './fields.ts'
+import { AccountId, CHAT, command, EventTimeMs, Id, Int, Members, MsgBody, obj, Str, type CommandEntry } from './fields.ts'
 
 const CHAT_P = 'Chat' as const
-const GROUP = { GroupId: Id, Type: Str }
+export const GROUP = { GroupId: Id, Type: Str }
 const TIME = 1670574414123
 const MSG = [{ MsgType: 'TIMTextElem', MsgContent: { Text: 'red packet' } }]
-const UserDefinedDataList = t.Array(obj({ Key: Str }, { Value: t.Unknown() }))
+export const UserDefinedDataList = t.Array(obj({ Key: Str }, { Value: t.Unknown() }))
 /** The optional fields of a group message (Before and After). */
 const MESSAGE = { Operator_Account: AccountId, Random: Int, OnlineOnlyFlag: Int, CloudCustomData: Str, TopicId: Str, MsgId: Str, EventTime: EventTimeMs }
-const PROFILE = { Name: Str, Introduction: Str, Notification: Str, FaceUrl: Str, EventTime: EventTimeMs }
+export const PROFILE = { Name: Str, Introduction: Str, Notification: Str, FaceUrl: Str, EventTime: EventTimeMs }
 
 export const CHAT_GROUP_COMMANDS: CommandEntry[] = [
   command('Group.CallbackBeforeCreateGroup', {
@@ -197,53 +197,6 @@ export const CHAT_GROUP_COMMANDS: CommandEntry[] = [
       CloudCustomData: 'your cloud custom data',
       ErrorCode: 10017,
       ErrorInfo: 'msg has been muted',
-      EventTime: TIME,
-    },
-  }),
-  command('Group.CallbackBeforeCreateTopic', {
-    product: CHAT_P,
-    meaning: 'a community topic is about to be created: allow or refuse',
-    page: `${CHAT}/49463`,
-    // The page has no GroupId, TopicId or EventTime; doocs agrees.
-    required: { Operator_Account: AccountId, Type: Str, Name: Str },
-    optional: { GroupId: Str, EventTime: EventTimeMs },
-    sample: { Operator_Account: 'leckie', Type: 'Community', Name: 'MyFirstTopic' },
-  }),
-  command('Group.CallbackAfterCreateTopic', {
-    product: CHAT_P,
-    meaning: 'a community topic was created',
-    page: `${CHAT}/49464`,
-    required: { ...GROUP, TopicId: Id, Operator_Account: AccountId },
-    optional: { Owner_Account: AccountId, Name: Str, UserDefinedDataList, EventTime: EventTimeMs },
-    sample: {
-      GroupId: '@TGS#_@TGS#cQVLVHIM62CJ',
-      TopicId: '@TGS#_@TGS#cQVLVHIM62CJ@TOPIC#_TestTopic',
-      Operator_Account: 'leckie',
-      Type: 'Community',
-      Name: 'MyFirstTopic',
-      EventTime: TIME,
-    },
-  }),
-  command('Group.CallbackAfterTopicDestroyed', {
-    product: CHAT_P,
-    meaning: 'community topics were deleted',
-    page: `${CHAT}/49465`,
-    required: { ...GROUP, TopicIdList: Strings },
-    optional: { EventTime: EventTimeMs },
-    sample: { GroupId: '@TGS#_@TGS#cQVLVHIM62CJ', Type: 'Community', TopicIdList: ['@TGS#_@TGS#cQVLVHIM62CJ@TOPIC#_TestTopic'], EventTime: TIME },
-  }),
-  command('Group.CallbackAfterTopicInfoChanged', {
-    product: CHAT_P,
-    meaning: "a community topic's profile changed",
-    page: `${CHAT}/49466`,
-    required: { ...GROUP, Operator_Account: AccountId },
-    optional: { TopicId: Str, ...PROFILE },
-    sample: {
-      GroupId: '@TGS#_@TGS#cQVLVHIM62CJ',
-      TopicId: '@TGS#_@TGS#cQVLVHIM62CJ@TOPIC#_TestTopic',
-      Type: 'Community',
-      Operator_Account: 'admin',
-      Notification: 'New Notification',
       EventTime: TIME,
     },
   }),

@@ -9,6 +9,7 @@ import { CHAT_C2C_COMMANDS } from './chat-c2c.ts'
 import { CHAT_GROUP_COMMANDS } from './chat-group.ts'
 import { CHAT_MISC_COMMANDS } from './chat-misc.ts'
 import { CHAT_SNS_COMMANDS } from './chat-sns.ts'
+import { CHAT_TOPIC_COMMANDS } from './chat-topic.ts'
 import type { CommandEntry } from './fields.ts'
 import { LIVE_COMMANDS } from './live.ts'
 import { OFFICIAL_ACCOUNT_COMMANDS } from './official-account.ts'
@@ -22,6 +23,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   ...ROOM_COMMANDS,
   ...CHAT_C2C_COMMANDS,
   ...CHAT_GROUP_COMMANDS,
+  ...CHAT_TOPIC_COMMANDS,
   ...CHAT_SNS_COMMANDS,
   ...CHAT_MISC_COMMANDS,
   ...OFFICIAL_ACCOUNT_COMMANDS,
