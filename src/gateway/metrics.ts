@@ -11,10 +11,11 @@ import { UNKNOWN_APP } from '../config/apps.ts'
 import type { DeliveryOutcome } from '../delivery/dispatcher.ts'
 import type { DeliveryStore } from '../store/store.ts'
 import type { CallbackOutcome } from '../ingress/pipeline.ts'
-import { KNOWN_COMMANDS } from '../tencent/commands.ts'
+import { KNOWN_COMMANDS } from '../tencent/commands/index.ts'
 import { BEFORE_COMMANDS } from '../tencent/decisions.ts'
 import { TRTC_COMMANDS } from '../tencent/trtc.ts'
 
+// Registry commands (docs/design.md §8.3), plus any Before command decisions.ts knows.
 const KNOWN = new Set([...KNOWN_COMMANDS, ...BEFORE_COMMANDS.keys(), ...TRTC_COMMANDS.map((c) => c.command)])
 /**
  * The command label is caller-controlled: unknown commands share one label value, so a caller
