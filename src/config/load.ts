@@ -16,7 +16,7 @@ import { interpolateString, interpolateTree, type Environ, type InterpolationErr
 import { deepMerge, isPlainObject } from './merge.ts'
 import { routeProblems } from './routes.ts'
 import { appsOf, appTokens, tencentProblems } from './apps.ts'
-import { trtcProblems } from './trtc.ts'
+import { routableApps, trtcProblems } from './trtc.ts'
 import { GatewayConfig, type PluginInstanceConfig, type RetryConfig } from './schema.ts'
 import { normalise, schemaErrors, unknownKeyErrors } from './schema-errors.ts'
 
@@ -283,7 +283,8 @@ export async function loadConfig({ path, environment, env = process.env, scope =
   const formProblems = tencentProblems(tencentKeys, isPlainObject(config.tencent) ? config.tencent : undefined)
   treeProblems.push(...formProblems, ...trtcProblems(config))
   // Routes' app: entries are checked against a table only when the table itself is sound.
-  const apps = isPlainObject(config.tencent) && !formProblems.length ? appsOf(config.tencent) : undefined
+  const trtcOk = config.trtc === undefined || (isPlainObject(config.trtc) && !treeProblems.some((p) => p.startsWith('trtc.')))
+  const apps = isPlainObject(config.tencent) && !formProblems.length && trtcOk ? routableApps(config) : undefined
   treeProblems.push(...routeProblems(Array.isArray(config.routes) ? config.routes : [], ids, apps))
   // Each problem at the place the user wrote the value: the selected overlay or the base.
   for (const line of treeProblems) {

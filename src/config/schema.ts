@@ -53,8 +53,8 @@ export const PLUGIN_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]*$'
 /** One Tencent app with its own callback token (docs/design.md §3 `tencent.apps`). */
 export const AppConfig = t.Object(
   {
-    /** How routes, metrics, logs and `event.app` name the app; the same pattern as plugin ids. */
-    name: t.String({ pattern: PLUGIN_ID_PATTERN, maxLength: 64 }),
+    /** How routes, metrics, logs and `event.app` name the app; the plugin-id pattern, not all digits (a route's `app:` could not tell it from an SdkAppid). */
+    name: t.String({ pattern: '^(?![0-9]+$)[A-Za-z0-9][A-Za-z0-9_.-]*$', maxLength: 64 }),
     /** The app's SDKAppID. */
     sdkAppId: SdkAppId,
     /** This app's callback token; empty means Sign is not required for it. @default '' */
@@ -95,7 +95,8 @@ export const TrtcConfig = t.Object(
     /** The URL path set as the TRTC callback URL; must differ from server.path. @default '/trtc' */
     path: t.String({ pattern: '^/', default: '/trtc' }),
     /** The callback key of the TRTC console (Tencent allows up to 32 letters and digits); a secret. */
-    key: t.String({ minLength: 1, maxLength: 128 }),
+    // At least 4 characters: shorter values are not redacted from logs (log.ts), and Tencent's keys are longer.
+    key: t.String({ minLength: 4, maxLength: 128 }),
     /** The SdkAppIds TRTC callbacks may come for, when not those of `tencent`. */
     sdkAppId: t.Optional(t.Union([SdkAppId, t.Array(SdkAppId, { minItems: 1 })])),
   },

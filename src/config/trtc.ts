@@ -6,7 +6,7 @@
  * is set, else one of the apps of `tencent` (sdkAppId or apps): a TRTC app is usually the same
  * SDKAppID as the Chat/Live app, and one list is one thing to keep right.
  */
-import { appLabel, appsOf } from './apps.ts'
+import { appLabel, appsOf, type AppSpec } from './apps.ts'
 import type { GatewayConfig } from './schema.ts'
 
 /** Paths the gateway serves itself, which a callback path must not shadow. */
@@ -24,6 +24,22 @@ export function trtcApps(config: Pick<GatewayConfig, 'tencent' | 'trtc'>): Map<s
       return [text, app ? appLabel(app) : text]
     }),
   )
+}
+
+/**
+ * The apps a route's `app:` may name: the tencent apps, plus SdkAppIds only trtc.sdkAppId
+ * accepts (TRTC-only apps have no token of the main path, so they get none here).
+ */
+export function routableApps(config: Pick<GatewayConfig, 'tencent' | 'trtc'>): AppSpec[] {
+  const apps = appsOf(config.tencent)
+  const own = config.trtc?.sdkAppId
+  if (own === undefined) return apps
+  const known = new Set(apps.map((app) => app.sdkAppId))
+  const extra = [own]
+    .flat()
+    .map(String)
+    .filter((id) => !known.has(id))
+  return [...apps, ...[...new Set(extra)].map((sdkAppId) => ({ sdkAppId, tokens: [] }))]
 }
 
 /** Problems with `trtc` beyond its schema, each with its path. */

@@ -16,7 +16,7 @@ import { closePlugins, setUpPlugins, type RunningPlugin } from '../plugin-host/h
 import { checkRoles, decidersOf } from '../plugin-host/roles.ts'
 import { compileRoutes } from '../routing/match.ts'
 import { appLabel, appsOf } from '../config/apps.ts'
-import { trtcApps } from '../config/trtc.ts'
+import { routableApps, trtcApps } from '../config/trtc.ts'
 import { openStore, storePath } from '../store/open.ts'
 import type { DeliveryStore } from '../store/store.ts'
 import { createLoadMeter } from './load-meter.ts'
@@ -77,7 +77,7 @@ const unsignedApps = (auth: TencentAuth): string[] => [...auth.apps.values()].fi
 
 function stateFor(config: GatewayConfig, running: RunningPlugin[]): IngressState {
   return {
-    routes: compileRoutes(config.routes, new Set(running.map((p) => p.spec.id)), appsOf(config.tencent)),
+    routes: compileRoutes(config.routes, new Set(running.map((p) => p.spec.id)), routableApps(config)),
     auth: authFrom(config.tencent),
     dedup: config.dedupWindowSeconds > 0,
     allow: compileAllowList(config.server.allowIps),

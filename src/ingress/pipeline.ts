@@ -204,6 +204,9 @@ export function createCallbackHandler(deps: IngressDeps): (request: Request) => 
     if (query.callbackCommand && bodyCommand && query.callbackCommand !== bodyCommand) return reject('commandMismatch')
     command = query.callbackCommand || bodyCommand
     if (!command) return reject('commandMissing')
+    // TRTC.* names only events whose HMAC the TRTC path verified (docs/design.md §1): Tencent
+    // never sends them here, and a route matching TRTC.* must not be reachable with the Chat token.
+    if (command.startsWith('TRTC.')) return reject('invalidPayload', 'TRTC events are accepted only on the TRTC path')
 
     const problem = checkPayload(command, payload)
     if (problem) return reject('invalidPayload', problem)

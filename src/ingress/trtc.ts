@@ -112,7 +112,8 @@ export function createTrtcHandler(deps: IngressDeps): (request: Request) => Prom
     const event: NewEvent = { id: requestId, command, sdkAppId: appId, receivedAt, body: text, targets }
     // CallbackTs is when Tencent sent this attempt, so a retry carries a new one: the key is the
     // command (group and type) with EventInfo, which holds the event's own times and ids.
-    if (state.dedup) event.dedupKey = dedupKey(command, payload.EventInfo, appId)
+    // Its own key space ('trtc:'): nothing sent to the main path can pose as a TRTC event's first copy.
+    if (state.dedup) event.dedupKey = dedupKey(command, payload.EventInfo, `trtc:${appId}`)
 
     let result
     try {

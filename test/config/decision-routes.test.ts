@@ -89,3 +89,15 @@ describe('the decision plan of a callback', () => {
     expect(alone.resolve('Live.CallbackBeforeSendGift', gift).decision?.decider).toBeUndefined()
   })
 })
+
+describe('names that would be ambiguous or unredacted', () => {
+  it('refuses an all-digit app name and a TRTC key shorter than 4 characters', async () => {
+    const problems = await configProblems(`
+tencent:
+  apps: [{ name: "1400000002", sdkAppId: 1400000001 }]
+trtc: { key: abc }
+`)
+    expect(problems.some((p) => p.startsWith('tencent.apps[0].name:'))).toBe(true)
+    expect(problems.some((p) => p.startsWith('trtc.key:'))).toBe(true)
+  })
+})

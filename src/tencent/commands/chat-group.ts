@@ -176,9 +176,10 @@ export const CHAT_GROUP_COMMANDS: CommandEntry[] = [
     product: CHAT_P,
     meaning: 'members of an audio-video group went online or offline',
     page: `${CHAT}/48734`,
-    required: { ...GROUP, EventType: Str, MemberList: Members },
-    optional: { EventTime: EventTimeMs },
-    sample: { GroupId: '@TGS#a6I4ZUUGO', Type: 'AVChatRoom', EventType: 'Offline', MemberList: [{ Member_Account: 'testuser' }], EventTime: TIME },
+    // The page's sample and table carry no Type (and no EventTime): required would refuse what Tencent sends.
+    required: { GroupId: Id, EventType: Str, MemberList: Members },
+    optional: { Type: Str, EventCause: Str, EventTime: EventTimeMs },
+    sample: { GroupId: '@TGS#a6I4ZUUGO', EventType: 'Offline', MemberList: [{ Member_Account: 'testuser' }] },
   }),
   command('Group.CallbackSendMsgException', {
     product: CHAT_P,
