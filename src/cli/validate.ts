@@ -3,6 +3,7 @@ import { redactUrl } from '../store/redact-url.ts'
 import { loadConfig, type LoadedConfig } from '../config/load.ts'
 import { SecretRegistry } from '../log.ts'
 import { DEFAULT_BUDGET_MS } from '../config/schema.ts'
+import { trtcApps } from '../config/trtc.ts'
 import { appsOf } from '../config/apps.ts'
 import { commandMatcher } from '../tencent/command-pattern.ts'
 import { beforeCommand, BEFORE_COMMANDS } from '../tencent/decisions.ts'
@@ -25,6 +26,11 @@ export function describeConfig(loaded: LoadedConfig): string {
   lines.push(`listen: http://${server.hostname}:${server.port}${server.path}`)
   if (tencent.apps) lines.push(...describeApps(loaded))
   else lines.push(`sdkAppId: ${[tencent.sdkAppId].flat().join(', ')}; signature: ${tencent.token || tencent.tokens?.length ? 'required' : 'not required'}`)
+  const trtc = loaded.config.trtc
+  if (trtc) {
+    const accepted = [...trtcApps(loaded.config)].map(([id, label]) => (label === id ? id : `${label} (${id})`)).join(', ')
+    lines.push(`trtc: http://${server.hostname}:${server.port}${trtc.path}; SdkAppIds ${accepted}; key set (HMAC-SHA256 Sign required)`)
+  }
   lines.push(`store: ${store.url ? `postgres ${redactUrl(store.url)} (lease ${store.leaseSeconds} s)` : `sqlite ${store.path} (sync ${store.sync})`}`)
   lines.push('', 'plugin instances:')
   const width = Math.max(4, ...loaded.instances.map((i) => i.id.length))

@@ -94,6 +94,14 @@ routes:
     expect(result.stdout).toMatch(/limit +rules +enabled +decides/)
   })
 
+  it('shows the TRTC path, its SdkAppIds and that a key is set, never the key', async () => {
+    const config = configFile(`tencent: { sdkAppId: 1400000000 }\ntrtc: { key: trtc-secret-key, sdkAppId: [1400000000, 1400000777] }\n`)
+    const result = await runCli(['validate', '--config', config])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('trtc: http://0.0.0.0:3000/trtc; SdkAppIds 1400000000, 1400000777; key set')
+    expect(result.stdout + result.stderr).not.toContain('trtc-secret-key')
+  })
+
   it('warns about trustProxy: true (exit code unchanged) and suggests listing the proxy; the list form gets no warning', async () => {
     const config = (trust: string, hostname = '127.0.0.1') =>
       configFile(`server: { hostname: ${hostname}, allowIps: [183.192.202.0/25], trustProxy: ${trust} }\ntencent: { sdkAppId: 1400000000 }\n`)
