@@ -17,14 +17,18 @@
  *
  * Gateway routes also deliver to file-logger (`to: [audit]`). CPU per callback is the gateway's
  * (or the server's) utime + stime from /proc/<pid>/stat, from before the load until the audit log
- * holds every answered callback, over the answers. Run alone with `bun bench/decisions.ts`;
+ * holds every answered callback, over the answers. For gateway rows, the gateway's own time per
+ * callback (its log lines' `ms`) sits beside the generator's, so the difference is what lies outside
+ * the gateway: late sends, the request waiting to be read, the answer's way back. Run alone with `bun bench/decisions.ts`;
  * `npm run bench` runs it as S7. BENCH_RATE (default 1000/s), BENCH_SECONDS (default 10).
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { computeSign } from '../src/tencent/signature.ts'
-import { SECONDS, spawnWithPort, stop, TOKEN, writeGatewayConfig, type Child } from './lib.ts'
-import { BANNED_EVERY, HUGE_EVERY, MAX_IN_FLIGHT, runOpenLoop, type OpenLoopResult } from './open-loop.ts'
+import { AUDIT_LOG, GIFT, httpDecideConfig, rulesConfig } from './decision-configs.ts'
+import { spawnLoggedGateway } from './gateway-log.ts'
+import { SECONDS, spawnWithPort, stop, TOKEN, type Child } from './lib.ts'
+import { BANNED_EVERY, HUGE_EVERY, MAX_IN_FLIGHT, percentile, runOpenLoop, type OpenLoopResult } from './open-loop.ts'
 
 export const RATE = Number(process.env.BENCH_RATE ?? 1000)
 const BUDGET_MS = 1500
@@ -32,8 +36,6 @@ const SLOW_MS = 400
 const LIMIT_MS = BUDGET_MS + 50
 const BUN = process.execPath
 const PORT_LINE = /"port":(\d+)/
-const LISTENING = /"url":"http:\/\/[^:]+:(\d+)/
-const GIFT = 'Live.CallbackBeforeSendGift'
 
 export interface DecisionRow {
   name: string
@@ -44,6 +46,8 @@ export interface DecisionRow {
   /** Requests that reached the decision service (rows that have one), and the most it held open at once. */
   serviceCalls?: number
   serviceMaxOpen?: number
+  /** The gateway's own time per callback, from its log lines (reading the request to the answer), ms. */
+  gatewayMs?: { p50: number; p99: number; max: number }
   /** The gateway's gateway_decisions_total, by `action/source`. */
   decisions?: Record<string, number>
   budgetOverruns?: number
@@ -77,39 +81,6 @@ function giftQuery(): string {
     Sign: computeSign(TOKEN, requestTime),
     RequestTime: requestTime,
   }).toString()
-}
-
-const AUDIT = `  audit: { use: file-logger, options: { path: ./logs/decisions.jsonl } }\n`
-const route = (decider: string) => `routes:\n  - match: ${GIFT}\n    decide: ${decider}\n    onFailure: deny\n    to: [audit]\n`
-
-function httpDecideConfig(servicePort: number): string {
-  return writeGatewayConfig(`plugins:\n  check: { use: http-decide, options: { url: "http://127.0.0.1:${servicePort}/decide" } }\n${AUDIT}${route('check')}`)
-}
-
-/** 2,000 made-up words plus "fireworks", which every BANNED_EVERY-th gift is. */
-function rulesConfig(): string {
-  const path = writeGatewayConfig(`plugins:
-  limit:
-    use: rules
-    options:
-      wordLists: { banned: { file: ./banned.txt } }
-      rules:
-        - name: huge-gift
-          commands: [${GIFT}]
-          if: [{ field: GiftWater.Coins, gt: 50000 }]
-          then: { action: deny, errorCode: 102102, errorInfo: 'gift too large' }
-        - name: banned-gift
-          commands: [${GIFT}]
-          if: [{ field: GiftWater.GiftId, containsWord: banned }]
-          then: { action: deny, errorCode: 102103, errorInfo: 'gift not allowed here' }
-        - name: gift-rate
-          commands: [${GIFT}]
-          limit: { by: GiftWater.From_Account, max: 3, perSeconds: 5 }
-          then: { action: deny, errorCode: 102101, errorInfo: 'too many gifts, slow down' }
-${AUDIT}${route('limit')}`)
-  const words = Array.from({ length: 2000 }, (_, i) => `gift${(i * 7919).toString(36)}word`)
-  writeFileSync(join(dirname(path), 'banned.txt'), [...words, 'fireworks'].join('\n'))
-  return path
 }
 
 function lineCount(path: string): number {
@@ -160,10 +131,12 @@ async function measure(name: string, server: { child: Child; port: number }, aud
 }
 
 async function gatewayRow(name: string, config: string, servicePort?: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<DecisionRow> {
-  const gateway = await spawnWithPort([BUN, 'src/main.ts', '--config', config], LISTENING)
+  const gateway = await spawnLoggedGateway(config)
   try {
     const calls = servicePort === undefined ? 0 : (await serviceCounts(servicePort)).count
-    const row = await measure(name, gateway, join(dirname(config), 'logs/decisions.jsonl'))
+    const measured = await measure(name, gateway, join(dirname(config), AUDIT_LOG))
+    const own = Float64Array.from(gateway.callbackMs()).sort()
+    const row = { ...measured, gatewayMs: { p50: percentile(own, 0.5), p99: percentile(own, 0.99), max: own[own.length - 1] ?? NaN } }
     if (servicePort === undefined) return row
     const after = await serviceCounts(servicePort)
     return { ...row, serviceCalls: after.count - calls, serviceMaxOpen: after.maxOpen }
@@ -228,15 +201,17 @@ export function describeDecisions(result: Decisions): string {
   const line = (key: keyof Decisions['rows']) => {
     const { name, load } = rows[key]
     const r = ratios[key]
-    return `| ${name} | ${load.answered} | ${load.non200 + load.errors + load.unanswered} | ${load.p50} | ${load.p99} | ${load.max} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${cpu(rows[key])} | ${load.sendLateMax} | ${codes(load.codes)} |`
+    const own = rows[key].gatewayMs
+    const gatewayMs = own ? `${own.p50} / ${own.p99} / ${own.max}` : ''
+    return `| ${name} | ${load.answered} | ${load.non200 + load.errors + load.unanswered} | ${load.p50} | ${load.p99} | ${load.max} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${gatewayMs} | ${cpu(rows[key])} | ${load.sendLateMax} | ${codes(load.codes)} |`
   }
   const hung = rows.hung
   const generator = Object.values(rows).map((row) => row.load)
   return [
     `S7 decisions: ${result.rate} gifts/s offered for ${result.seconds} s, open loop (latency from each request's slot); every ${BANNED_EVERY}th gift is banned by the word list, every ${HUGE_EVERY}th is huge`,
     '',
-    '| S7 row | answers | non-200 or lost | p50 ms | p99 ms | max ms | p50 ÷ row 1 | p99 ÷ row 1 | server CPU ms per callback (of it system) | sends late, max ms | answers by ErrorCode |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| S7 row | answers | non-200 or lost | p50 ms | p99 ms | max ms | p50 ÷ row 1 | p99 ÷ row 1 | gateway log p50 / p99 / max ms | server CPU ms per callback (of it system) | sends late, max ms | answers by ErrorCode |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...(['floor', 'direct', 'http', 'rules', 'hung', 'slow'] as const).map(line),
     '',
     `S7 hung decider: max ${hung.load.max} ms, ${hung.load.overLimit} answers over ${hung.load.limitMs} ms, ` +
