@@ -25,9 +25,9 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * The first 128 bits of SHA-256, base64url (22 characters): the window holds up to a million
- * keys in memory, and 128 bits keep an accidental collision (which would drop a callback as a
- * duplicate) at about n²/2^129, negligible for any window.
+ * The first 128 bits of SHA-256, base64url (22 characters): the SQLite window keeps up to 200,000
+ * of them in 128-bit slots (key-table.ts), and 128 bits keep an accidental collision (a callback
+ * dropped as a duplicate) at about n²/2^129, negligible for any window.
  */
 /**
  * The SdkAppid is part of the key: two apps (docs/design.md §3 `tencent.apps`) can send the
