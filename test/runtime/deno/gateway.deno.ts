@@ -5,6 +5,7 @@
  */
 import { assert, assertEquals } from './assert.ts'
 import { computeSign } from '../../../src/tencent/signature.ts'
+import { computeTrtcSign } from '../../../src/tencent/trtc.ts'
 
 const repo = new URL('../../../', import.meta.url).pathname
 const OK = '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}'
@@ -79,6 +80,8 @@ plugins:
 routes:
   - { match: Live.CallbackAfterDestroyRoom, to: [audit-log] }
   - { match: Live.CallbackBeforeSendGift, decide: gift-limit, to: [audit-log] }
+  - { match: TRTC.*, to: [audit-log] }
+trtc: { key: deno-trtc-key }
 `,
   )
   const child = new Deno.Command(Deno.execPath(), {
@@ -113,23 +116,34 @@ routes:
     })
     assertEquals(await gift.text(), '{"ActionStatus":"OK","ErrorInfo":"too big","ErrorCode":102101}')
 
+    // The TRTC path on Deno: HMAC over the raw body, stored, answered {"code":0}.
+    const trtcBody =
+      '{"EventGroupId":1,"EventType":103,"CallbackTs":1700000000000,"EventInfo":{"RoomId":"deno-room","EventTs":1700000000,"UserId":"u1","Role":20}}'
+    const trtc = await fetch(`http://127.0.0.1:${port}/trtc`, {
+      method: 'POST',
+      body: trtcBody,
+      headers: { SdkAppId: '1400000000', Sign: computeTrtcSign('deno-trtc-key', trtcBody) },
+    })
+    assertEquals(await trtc.text(), '{"code":0}')
+
     const unsigned = await fetch(`http://127.0.0.1:${port}/callback?SdkAppid=1400000000`, { method: 'POST', body: BODY })
     assertEquals(unsigned.status, 403)
     await unsigned.body?.cancel()
 
     let line = ''
     const deadline = Date.now() + 5000
-    while (line.split('\n').length < 2 && Date.now() < deadline) {
+    while (line.split('\n').length < 3 && Date.now() < deadline) {
       try {
         line = (await Deno.readTextFile(`${dir}/logs/callbacks.jsonl`)).trim()
       } catch {
         // not written yet
       }
-      if (line.split('\n').length < 2) await new Promise((r) => setTimeout(r, 50))
+      if (line.split('\n').length < 3) await new Promise((r) => setTimeout(r, 50))
     }
     assert(line, 'file-logger wrote no line')
     const lines = line.split('\n').map((l) => JSON.parse(l))
-    assertEquals(lines.length, 2)
+    assertEquals(lines.length, 3)
+    assertEquals(lines.find((e) => e.command.startsWith('TRTC.'))?.command, 'TRTC.Room.EnterRoom')
     const decided = lines.find((e) => e.command === 'Live.CallbackBeforeSendGift')
     assertEquals(decided.decision.action, 'deny')
     assertEquals(decided.decision.source, 'plugin')
