@@ -17,9 +17,9 @@ import { exceedsDepth, MAX_JSON_DEPTH } from '../tencent/json-depth.ts'
 import { readCallbackQuery } from '../tencent/query.ts'
 import { decisionResponse, failResponse, okResponse, type ErrorName } from '../tencent/response.ts'
 import { verifySignature } from '../tencent/signature.ts'
+import { answeringErrors, isObject, MAX_LOGGED_APP_ID, refusedBeforeBody } from './guards.ts'
 import { readBody } from './read-body.ts'
-import { callerAddress, type AllowList, type ProxyTrust } from './allow-list.ts'
-import { clientAddress } from './client-address.ts'
+import type { AllowList, ProxyTrust } from './allow-list.ts'
 import { createBeforeStep, type DecisionsInFlight } from './before.ts'
 import type { PluginInstance, RecordedDecision } from '../plugin.ts'
 import type { TrtcAuth } from './trtc.ts'
@@ -91,12 +91,7 @@ export interface IngressDeps {
   decisions?: DecisionsInFlight
 }
 
-/** SDKAppIDs are 10 digits; anything far longer is not one and need not fill a log line. */
-const MAX_LOGGED_APP_ID = 64
-
 const BODY_FAILURES = { 'too-large': 'bodyTooLarge', timeout: 'bodyTimeout', 'not-utf8': 'invalidJson', aborted: 'invalidJson' } as const
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /** Whether Sign is genuine regardless of the clock (only asked once a request is already refused). */
 function signMatches(sign: string, requestTime: string, tokens: readonly string[]): boolean {
@@ -107,16 +102,7 @@ export function createCallbackHandler(deps: IngressDeps): (request: Request) => 
   const { server, state, store, logger, observe } = deps
   const decideBefore = createBeforeStep({ store, deciders: () => state.deciders, scrub: deps.scrub ?? ((text) => text), inFlight: deps.decisions, logger })
 
-  // Anything unexpected is logged with context and answered with the generic FAIL body:
-  // never a stack trace or an engine message, and never 200 (nothing was stored).
-  return async function handleCallback(request: Request): Promise<Response> {
-    try {
-      return await processCallback(request)
-    } catch (error) {
-      logger.error('unexpected error in the callback pipeline', { error })
-      return failResponse('internal')
-    }
-  }
+  return answeringErrors(logger, 'callback pipeline', processCallback)
 
   async function processCallback(request: Request): Promise<Response> {
     const started = performance.now()
@@ -130,7 +116,7 @@ export function createCallbackHandler(deps: IngressDeps): (request: Request) => 
     // the app it selects); the checks below keep their order.
     const query = readCallbackQuery(request.url)
     sdkAppId = query.sdkAppId?.slice(0, MAX_LOGGED_APP_ID)
-    const { auth, allow } = state
+    const { auth } = state
     const app = query.sdkAppId === undefined ? undefined : auth.apps.get(query.sdkAppId)
 
     const reject = (name: ErrorName, detail?: string, headers?: Record<string, string>): Response => {
@@ -139,13 +125,9 @@ export function createCallbackHandler(deps: IngressDeps): (request: Request) => 
       return response
     }
 
-    if (allow && !allow.allows(callerAddress(clientAddress(request), request.headers.get('x-forwarded-for'), state.trustProxy))) {
-      return reject('ipNotAllowed')
-    }
-
-    // A declared length over the limit is refused before anything else is read.
-    const declared = request.headers.get('content-length')
-    if (declared && Number(declared) > server.maxBodyBytes) return reject('bodyTooLarge', `limit is ${server.maxBodyBytes} bytes`)
+    // The caller's address, then a declared length over the limit, before anything is read.
+    const early = refusedBeforeBody(request, state, server)
+    if (early) return reject(early.name, early.detail)
 
     // Known this early for metrics and logs of rejections; the body may still disagree (400).
     command = query.callbackCommand

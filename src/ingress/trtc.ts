@@ -15,9 +15,8 @@ import { exceedsDepth, MAX_JSON_DEPTH } from '../tencent/json-depth.ts'
 import { failResponse, type ErrorName } from '../tencent/response.ts'
 import { TRTC_APP_HEADER, TRTC_OK_BODY, TRTC_SIGN_HEADER, trtcCommand, verifyTrtcSign } from '../tencent/trtc.ts'
 import { checkTrtcEnvelope, checkTrtcInfo } from '../tencent/trtc-schemas.ts'
+import { answeringErrors, isObject, MAX_LOGGED_APP_ID, refusedBeforeBody } from './guards.ts'
 import { decodeBody, readRawBody } from './read-body.ts'
-import { callerAddress } from './allow-list.ts'
-import { clientAddress } from './client-address.ts'
 import type { IngressDeps } from './pipeline.ts'
 
 /** What the TRTC path checks against; swapped on reload with the rest of the ingress state. */
@@ -28,32 +27,20 @@ export interface TrtcAuth {
   apps: ReadonlyMap<string, string>
 }
 
-/** SDKAppIDs are 10 digits; a caller's longer header need not fill a log line. */
-const MAX_LOGGED_APP_ID = 64
-
 const BODY_FAILURES = { 'too-large': 'bodyTooLarge', timeout: 'bodyTimeout', aborted: 'invalidJson' } as const
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
-
 export function createTrtcHandler(deps: IngressDeps): (request: Request) => Promise<Response> {
   const { server, state, store, logger, observe } = deps
 
-  return async function handleTrtc(request: Request): Promise<Response> {
-    try {
-      return await processTrtc(request)
-    } catch (error) {
-      logger.error('unexpected error in the TRTC callback path', { error })
-      return failResponse('internal')
-    }
-  }
+  return answeringErrors(logger, 'TRTC callback path', processTrtc)
 
   async function processTrtc(request: Request): Promise<Response> {
     const started = performance.now()
     const receivedAt = Date.now()
     const requestId = uuidv7(receivedAt)
-    const { trtc, allow } = state
+    const { trtc } = state
     // Served only while `trtc` is configured: a reload that removed it closes the path.
     if (!trtc) return new Response('{"error":"not found"}', { status: 404, headers: JSON_HEADERS })
     let command: string | undefined
@@ -67,11 +54,9 @@ export function createTrtcHandler(deps: IngressDeps): (request: Request) => Prom
       return response
     }
 
-    if (allow && !allow.allows(callerAddress(clientAddress(request), request.headers.get('x-forwarded-for'), state.trustProxy))) {
-      return reject('ipNotAllowed')
-    }
-    const declared = request.headers.get('content-length')
-    if (declared && Number(declared) > server.maxBodyBytes) return reject('bodyTooLarge', `limit is ${server.maxBodyBytes} bytes`)
+    // The caller's address, then a declared length over the limit, before anything is read.
+    const early = refusedBeforeBody(request, state, server)
+    if (early) return reject(early.name, early.detail)
     if (!appId) return reject('trtcSdkAppIdMissing')
     if (!app) return reject('sdkAppIdUnknown')
     const sign = request.headers.get(TRTC_SIGN_HEADER)
