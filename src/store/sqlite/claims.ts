@@ -53,7 +53,9 @@ export class SqliteClaims {
     }
     const out: ClaimedDelivery[] = []
     let cursor = this.#cursors.get(plugin) ?? [-Infinity, 0]
-    for (let pass = 0; out.length < limit && pass < 2;) {
+    // A sweep that started from the head has seen everything due: no second pass then.
+    const passes = cursor[0] === -Infinity ? 1 : 2
+    for (let pass = 0; out.length < limit && pass < passes;) {
       const rows = this.#due.all(plugin, now, cursor[0], cursor[1], durable, limit) as Record<string, unknown>[]
       for (const row of rows) {
         cursor = [Number(row.next_at), Number(row.id)]
