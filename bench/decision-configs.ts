@@ -1,4 +1,4 @@
-/** The gateway configs of S7 (bench/decisions.ts): every route decides gifts and delivers them to file-logger. */
+/** The gateway configs of S8 (bench/decisions.ts): every route decides gifts and delivers them to file-logger. */
 import { writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { writeGatewayConfig } from './lib.ts'

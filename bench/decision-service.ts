@@ -1,7 +1,7 @@
 /**
- * S7's in-house decision service: reads the request, waits DELAY_MS (default 5, a setTimeout) and
+ * S8's in-house decision service: reads the request, waits DELAY_MS (default 5, a setTimeout) and
  * answers as it would answer Tencent, `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`.
- * It serves the gateway's http-decide plugin and, called directly, the open-loop generator (S7's
+ * It serves the gateway's http-decide plugin and, called directly, the open-loop generator (S8's
  * baseline: an app that answers Tencent itself). With HANG=1 it never answers. GET / returns
  * the count of requests and the most that were open at once since the last GET (a request closes
  * when answered or when its caller gives up). Prints its port on the first stdout line.

@@ -1,5 +1,5 @@
 /**
- * S7 decisions: Before callbacks answered through a decider, at a fixed offered rate, by the
+ * S8 decisions: Before callbacks answered through a decider, at a fixed offered rate, by the
  * open-loop generator (bench/open-loop.ts: latency from each request's slot, so no coordinated
  * omission). Every request is a distinct `Live.CallbackBeforeSendGift`, signed. Rows, each server
  * its own process, one after another in the same run:
@@ -20,7 +20,7 @@
  * holds every answered callback, over the answers. For gateway rows, the gateway's own time per
  * callback (its log lines' `ms`) sits beside the generator's, so the difference is what lies outside
  * the gateway: late sends, the request waiting to be read, the answer's way back. Run alone with `bun bench/decisions.ts`;
- * `npm run bench` runs it as S7. BENCH_RATE (default 1000/s), BENCH_SECONDS (default 10).
+ * `npm run bench` runs it as S8. BENCH_RATE (default 1000/s), BENCH_SECONDS (default 10).
  */
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -148,26 +148,26 @@ async function gatewayRow(name: string, config: string, servicePort?: number, si
 const progress = (text: string) => console.error(`bench: ${text}`)
 
 export async function decisions(): Promise<Decisions> {
-  progress('S7 generator floor: bare Elysia')
+  progress('S8 generator floor: bare Elysia')
   const bare = await spawnWithPort([BUN, 'bench/baselines/bare-elysia.ts'], PORT_LINE)
   const floor = await measure('generator floor: bare Elysia, answers at once', bare).finally(() => stop(bare.child))
 
   const service = await spawnWithPort([BUN, 'bench/decision-service.ts'], PORT_LINE)
   let direct: DecisionRow, http: DecisionRow
   try {
-    progress('S7 decision service called directly')
+    progress('S8 decision service called directly')
     direct = await measure('1 decision service called directly (answers after 5 ms)', service)
     direct.serviceCalls = (await serviceCounts(service.port)).count
-    progress('S7 gateway, http-decide → decision service')
+    progress('S8 gateway, http-decide → decision service')
     http = await gatewayRow('2 gateway, http-decide → decision service', httpDecideConfig(service.port), service.port)
   } finally {
     await stop(service.child)
   }
 
-  progress('S7 gateway, rules')
+  progress('S8 gateway, rules')
   const rules = await gatewayRow('3 gateway, rules (size, word list, rate limit)', rulesConfig())
 
-  progress('S7 gateway, http-decide → hung service')
+  progress('S8 gateway, http-decide → hung service')
   const hungService = await spawnWithPort([BUN, 'bench/decision-service.ts'], PORT_LINE, { HANG: '1' })
   // SIGKILL, as S2: nothing is left to drain, and the service still holds the aborted requests' sockets.
   const hung = await gatewayRow(
@@ -177,7 +177,7 @@ export async function decisions(): Promise<Decisions> {
     'SIGKILL',
   ).finally(() => stop(hungService.child, 'SIGKILL'))
 
-  progress(`S7 gateway, http-decide → service answering after ${SLOW_MS} ms`)
+  progress(`S8 gateway, http-decide → service answering after ${SLOW_MS} ms`)
   const slowService = await spawnWithPort([BUN, 'bench/decision-service.ts'], PORT_LINE, { DELAY_MS: String(SLOW_MS) })
   const slow = await gatewayRow(`5 gateway, http-decide → service answering after ${SLOW_MS} ms`, httpDecideConfig(slowService.port), slowService.port).finally(
     () => stop(slowService.child),
@@ -208,18 +208,18 @@ export function describeDecisions(result: Decisions): string {
   const hung = rows.hung
   const generator = Object.values(rows).map((row) => row.load)
   return [
-    `S7 decisions: ${result.rate} gifts/s offered for ${result.seconds} s, open loop (latency from each request's slot); every ${BANNED_EVERY}th gift is banned by the word list, every ${HUGE_EVERY}th is huge`,
+    `S8 decisions: ${result.rate} gifts/s offered for ${result.seconds} s, open loop (latency from each request's slot); every ${BANNED_EVERY}th gift is banned by the word list, every ${HUGE_EVERY}th is huge`,
     '',
-    '| S7 row | answers | non-200 or lost | p50 ms | p99 ms | max ms | p50 ÷ row 1 | p99 ÷ row 1 | gateway log p50 / p99 / max ms | server CPU ms per callback (of it system) | sends late, max ms | answers by ErrorCode |',
+    '| S8 row | answers | non-200 or lost | p50 ms | p99 ms | max ms | p50 ÷ row 1 | p99 ÷ row 1 | gateway log p50 / p99 / max ms | server CPU ms per callback (of it system) | sends late, max ms | answers by ErrorCode |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...(['floor', 'direct', 'http', 'rules', 'hung', 'slow'] as const).map(line),
     '',
-    `S7 hung decider: max ${hung.load.max} ms, ${hung.load.overLimit} answers over ${hung.load.limitMs} ms, ` +
+    `S8 hung decider: max ${hung.load.max} ms, ${hung.load.overLimit} answers over ${hung.load.limitMs} ms, ` +
       `${hung.load.codes['1'] ?? 0} of ${hung.load.answered} answered ErrorCode 1; gateway decisions ${codes(hung.decisions ?? {})}, ` +
       `${hung.budgetOverruns ?? 0} budget overruns; ${hung.serviceCalls ?? 0} requests reached the service; ` +
       `${hung.load.maxInFlight} callbacks in flight at the peak (generator limit ${MAX_IN_FLIGHT}), at most ${hung.serviceMaxOpen ?? 0} open at the service at once`,
-    `S7 slow decider (${SLOW_MS} ms): decisions ${codes(rows.slow.decisions ?? {})}; at most ${rows.slow.serviceMaxOpen ?? 0} requests open at the service at once`,
-    `S7 generator: sends late against their slot by at most ${Math.max(...generator.map((l) => l.sendLateMax))} ms (p99 ${Math.max(...generator.map((l) => l.sendLateP99))} ms), ` +
+    `S8 slow decider (${SLOW_MS} ms): decisions ${codes(rows.slow.decisions ?? {})}; at most ${rows.slow.serviceMaxOpen ?? 0} requests open at the service at once`,
+    `S8 generator: sends late against their slot by at most ${Math.max(...generator.map((l) => l.sendLateMax))} ms (p99 ${Math.max(...generator.map((l) => l.sendLateP99))} ms), ` +
       `${Math.min(...generator.map((l) => l.cpuMsPerRequest)).toFixed(3)}–${Math.max(...generator.map((l) => l.cpuMsPerRequest)).toFixed(3)} ms CPU per request`,
   ].join('\n')
 }

@@ -1,5 +1,5 @@
 /**
- * A gateway process for S7 that keeps the time its log lines give each callback (`"ms"` of
+ * A gateway process for S8 that keeps the time its log lines give each callback (`"ms"` of
  * `"msg":"callback"`: from reading the request to the answer), so the latency the generator sees
  * can be split into the gateway's own part and the rest (late sends, the request waiting to be
  * read, the answer on its way back).

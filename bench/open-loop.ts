@@ -1,5 +1,6 @@
 /**
- * S7's open-loop load generator: POSTs distinct `Live.CallbackBeforeSendGift` callbacks at a fixed
+ * The open-loop load generator of S7 and S8: POSTs distinct callbacks (S8: `Live.CallbackBeforeSendGift`;
+ * S7, `body: "destroy-room"`: `Live.CallbackAfterDestroyRoom` with a unique RoomId) at a fixed
  * offered rate, on a timetable fixed before the first send. A request is sent at its slot whether
  * or not earlier ones were answered, and its latency counts from the slot, not from when it left,
  * so a slow server cannot slow the load down and hide its own delay (no coordinated omission).
@@ -13,7 +14,7 @@
  *   bun bench/open-loop.ts '{"url":"http://127.0.0.1:PORT/callback","rate":1000,"seconds":10}'
  */
 import { join } from 'node:path'
-import { REPO } from './lib.ts'
+import { BODY, REPO } from './lib.ts'
 
 export const MAX_IN_FLIGHT = 8192
 /** How many senders the gifts come from (From_Account viewer-0 … viewer-999), in turn. */
@@ -28,6 +29,8 @@ export interface OpenLoopOptions {
   seconds: number
   /** Answers slower than this are counted in `overLimit`. */
   limitMs?: number
+  /** What is sent: gifts (the default) or destroy-room callbacks, each RoomId used once ever. */
+  body?: 'gift' | 'destroy-room'
 }
 
 export interface OpenLoopResult {
@@ -93,7 +96,8 @@ async function generate(options: OpenLoopOptions): Promise<OpenLoopResult> {
   const interval = 1000 / rate
   const baseTime = Math.floor(Date.now() / 1000) * 1000
   // Bodies are built before the clock starts, so building them costs no send slot.
-  const bodies = Array.from({ length: total }, (_, i) => giftBody(i, baseTime))
+  const run = `${Date.now().toString(36)}-${process.pid}`
+  const bodies = Array.from({ length: total }, (_, i) => (options.body === 'destroy-room' ? BODY.replace('[<id>]', `${run}-${i}`) : giftBody(i, baseTime)))
   const latency = new Float64Array(total).fill(NaN)
   const late = new Float64Array(total)
   const codes: Record<string, number> = {}

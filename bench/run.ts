@@ -12,15 +12,20 @@
  *   S5 start-up   process start until /readyz answers 200, gateway vs bare Elysia (median of 3)
  *   S6 scale-out  three instances sharing one PostgreSQL store vs one on SQLite (bench/scale-out.ts);
  *                 skipped, with the reason, when PostgreSQL is unreachable
- *   S7 decisions  Before callbacks (gifts) at a fixed offered rate, open loop: the gateway deciding
+ *   S7 fixed-rate cost  distinct S1 callbacks at fixed offered rates (500/s, 2,000/s, the highest the
+ *                 S1 gateway sustains), open loop: CPU µs per callback until drained, latency and RSS of
+ *                 bare Elysia, the gateway with no routes, with each sink alone and with both (bench/fixed-rate.ts)
+ *   S8 decisions  Before callbacks (gifts) at a fixed offered rate, open loop: the gateway deciding
  *                 with http-decide (a 5 ms service, a hung one, a 400 ms one) and with rules, vs the
  *                 service called directly (bench/decisions.ts)
  *
- *   BENCH_SECONDS (default 10) per load, BENCH_CONNECTIONS (default 64), BENCH_RATE (S7, default 1000/s).
+ *   BENCH_SECONDS (default 10; S7 6) per load, BENCH_CONNECTIONS (default 64), BENCH_RATES (S7, default
+ *   500,2000,max), BENCH_PROBE_SECONDS (S7's search for max, default 2), BENCH_RATE (S8, default 1000/s).
  */
 import { join } from 'node:path'
 import { CONNECTIONS, load, REPO, s1Config, SECONDS, spawnWithPort, stop, type Child, type Load } from './lib.ts'
 import { decisions, describeDecisions } from './decisions.ts'
+import { describeFixedRate, fixedRate, fixedRateRatios } from './fixed-rate.ts'
 import { describeScaleOut, scaleOut } from './scale-out.ts'
 
 const BUN = process.execPath
@@ -138,8 +143,11 @@ await stop(startupReceiver.child)
 progress('S6 three instances on PostgreSQL vs one on SQLite')
 const s6 = await scaleOut()
 
-// S7: Before callbacks answered through deciders, open loop at a fixed rate
-const s7 = await decisions()
+// S7: the cost per callback at fixed offered rates, open loop
+const s7 = await fixedRate()
+
+// S8: Before callbacks answered through deciders, open loop at a fixed rate
+const s8 = await decisions()
 
 const ratios = {
   s1VsBare: gateway.rps / bare.rps,
@@ -149,6 +157,7 @@ const ratios = {
   s3VsS1: drain.deliveriesPerSecond / gateway.rps,
   s4DenoVsBareDeno: gatewayDeno.rps / bareDeno.rps,
   s5StartupVsBare: median(startupGateway) / median(startupBare),
+  ...fixedRateRatios(s7),
 }
 const targets: Record<keyof typeof ratios, [string, (x: number) => boolean]> = {
   s1VsBare: ['≥ 0.60', (x) => x >= 0.6],
@@ -158,6 +167,9 @@ const targets: Record<keyof typeof ratios, [string, (x: number) => boolean]> = {
   s3VsS1: ['≥ 0.5, nothing missing', (x) => x >= 0.5 && drain.missing === 0],
   s4DenoVsBareDeno: ['≥ 0.5', (x) => x >= 0.5],
   s5StartupVsBare: ['≤ 3', (x) => x <= 3],
+  s7S1CpuVsBare: ['≤ 3', (x) => x <= 3],
+  s7IngestCpuVsBare: ['≤ 2', (x) => x <= 2],
+  s7S1P99VsBare: ['≤ 2', (x) => x <= 2],
 }
 
 const row = (name: string, r: Load) => `| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.non2xx} |`
@@ -178,7 +190,8 @@ console.log(
 )
 console.log(`S5 start-up to /readyz (median of 3): gateway ${median(startupGateway).toFixed(0)} ms, bare Elysia ${median(startupBare).toFixed(0)} ms\n`)
 console.log(`${describeScaleOut(s6)}\n`)
-console.log(`${describeDecisions(s7)}\n`)
+console.log(`${describeFixedRate(s7)}\n`)
+console.log(`${describeDecisions(s8)}\n`)
 console.log('| figure | value | target | met |')
 console.log('| --- | --- | --- | --- |')
 const labels: Record<keyof typeof ratios, string> = {
@@ -189,10 +202,14 @@ const labels: Record<keyof typeof ratios, string> = {
   s3VsS1: 'S3 deliveries/s ÷ S1 req/s',
   s4DenoVsBareDeno: 'S4 gateway on Deno ÷ bare Elysia on Deno',
   s5StartupVsBare: 'S5 start-up ÷ bare Elysia start-up',
+  s7S1CpuVsBare: 'S7 CPU per callback at 2,000/s, S1 setup ÷ bare Elysia',
+  s7IngestCpuVsBare: 'S7 CPU per callback at 2,000/s, ingest alone ÷ bare Elysia',
+  s7S1P99VsBare: 'S7 p99 at 2,000/s, S1 setup ÷ bare Elysia p99',
 }
 for (const key of Object.keys(ratios) as Array<keyof typeof ratios>) {
   const [target, met] = targets[key]
-  console.log(`| ${labels[key]} | ${ratios[key].toFixed(2)} | ${target} | ${met(ratios[key]) ? 'yes' : 'no'} |`)
+  const value = ratios[key]
+  console.log(`| ${labels[key]} | ${Number.isNaN(value) ? 'n/a' : value.toFixed(2)} | ${target} | ${met(value) ? 'yes' : 'no'} |`)
 }
 console.log(
   JSON.stringify({
@@ -205,13 +222,14 @@ console.log(
     s5: { gatewayMs: startupGateway, bareMs: startupBare },
     s6,
     s7,
+    s8,
     ratios: {
       ...ratios,
       s6ClusterVsSqlite: 'ratio' in s6 ? s6.ratio : null,
-      s7HttpDecideP50VsDirect: s7.ratios.http.p50,
-      s7HttpDecideP99VsDirect: s7.ratios.http.p99,
-      s7RulesP50VsDirect: s7.ratios.rules.p50,
-      s7RulesP99VsDirect: s7.ratios.rules.p99,
+      s8HttpDecideP50VsDirect: s8.ratios.http.p50,
+      s8HttpDecideP99VsDirect: s8.ratios.http.p99,
+      s8RulesP50VsDirect: s8.ratios.rules.p50,
+      s8RulesP99VsDirect: s8.ratios.rules.p99,
     },
   }),
 )

@@ -109,7 +109,7 @@ const ENOUGH_FETCHES = 1024
 
 /**
  * Bun lets `fetch` keep 256 requests open and queues the rest, so http-decide at 1000/s to a
- * 400 ms service answers most callbacks with the fallback (docs/performance.md, S7).
+ * 400 ms service answers most callbacks with the fallback (docs/performance.md, S8 decisions).
  */
 function warnAboutFetchLimit(built: BuiltGateway, runtime: Runtime): void {
   const limit = runtime.fetchLimit
