@@ -30,7 +30,7 @@ const DOCUMENTS = [
 const NOT_RUN: Record<string, string> = {
   'npm install': 'the set-up command: CI runs npm ci before npm test, and the copy shares that node_modules',
   'npm test': 'the command that runs this test',
-  'npm run bench': 'the benchmarks take about 3 minutes and are not a test',
+  'npm run bench': 'the benchmarks take several minutes and are not a test',
 }
 /** Commands that keep running: started in the background, stopped before the next one. */
 const SERVERS = new Set(['npm start', 'npm run start:deno'])
