@@ -70,14 +70,15 @@ export class Dispatcher {
     this.#appName = options.appName ?? (() => undefined)
     for (const spec of lanes) this.#lanes.set(spec.id, new Lane(spec, this))
     store.onAppended((plugins) => {
-      for (const id of plugins) void this.#lanes.get(id)?.pump()
+      for (const id of plugins) this.#lanes.get(id)?.wake()
     })
-    // An ordered lane waits on a claim ending (its head), and an idle lane may have found only
-    // claimed rows (a retry whose new time was not committed yet). A busy lane already pumped
-    // when the attempt finished: waking it again cost a claim query per delivery.
+    // An ordered lane waits on a claim ending (its head). On a shared queue an idle lane may also
+    // have found only claimed rows (a retry whose new time was not committed yet). On SQLite a
+    // retry wakes its lane at its time (#retried) and a given-back claim wakes it (#release),
+    // so an outcome's commit claims nothing: that cost a claim query per delivery.
     store.onReleased((plugin) => {
       const lane = this.#lanes.get(plugin)
-      if (lane && (lane.spec.concurrency === 1 || lane.idle())) void lane.pump()
+      if (lane && (lane.spec.concurrency === 1 || (store.shared && lane.idle()))) lane.wake()
     })
   }
 
@@ -127,7 +128,7 @@ export class Dispatcher {
     } catch (error) {
       // Unexpected (nothing was recorded): give the claim back so the delivery is tried again.
       this.logger.error('delivery attempt failed unexpectedly; it stays pending', { plugin: spec.id, deliveryId: delivery.id, error })
-      void this.store.release(delivery.id)
+      void this.store.release(delivery.id).then(() => this.#lanes.get(spec.id)?.wake())
     }
   }
 
@@ -182,7 +183,8 @@ export class Dispatcher {
     const delay = error instanceof RetryLater ? Math.min(Math.max(0, error.delayMs), spec.retry.maxDelayMs) : backoffDelay(attempt, spec.retry, this.#random)
     this.logger.warn('delivery failed; will retry', { ...fields, retryInMs: delay })
     const nextAt = Date.now() + delay
-    record(() => this.store.retry(delivery.id, nextAt, message))
+    // Once committed, the lane of this id (a reload may have replaced it) wakes at its time.
+    record(() => this.store.retry(delivery.id, nextAt, message).then(() => this.#lanes.get(spec.id)?.wakeAt(nextAt)))
     return 'retry'
   }
 

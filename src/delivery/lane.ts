@@ -17,6 +17,16 @@ export class Lane {
   #again = false
   #timer: ReturnType<typeof setTimeout> | undefined
   #timerAt = Infinity
+  /**
+   * The store may hold due work this lane has not claimed (docs/design.md §6): set by every wake
+   * (an append, a retry's time, the heartbeat, a claim given back), kept by a claim that filled
+   * its limit, cleared by one that came back short. A completion alone adds no work, so it
+   * claims only while this is set: one claim per wake-up instead of one per delivery.
+   * A shared queue (PostgreSQL) claims on every completion, as other instances add work there.
+   */
+  #due = true
+  /** The timer fired: look up the next retry time again (it finds retries of earlier runs too). */
+  #check = true
   #drained: Array<() => void> = []
   /**
    * Claimed deliveries not yet started: one store query refills it for several attempts,
@@ -37,9 +47,22 @@ export class Lane {
       release: (id) => void dispatcher.store.release(id),
       settled: () => {
         this.#settled()
-        void this.pump()
+        this.wake()
       },
     })
+  }
+
+  /** New work may be due for this lane: claim it when a slot is free. */
+  wake(): void {
+    this.#due = true
+    void this.pump()
+  }
+
+  /** A retry of this lane's becomes due at `at` (its outcome is committed): wake then. */
+  wakeAt(at: number): void {
+    // A shared queue looks its next retry up after each claim (#scheduleNext) instead.
+    if (this.dispatcher.stopping || this.retired || this.dispatcher.store.shared) return
+    this.#setTimer(at)
   }
 
   /** Fill free slots with due deliveries; safe to call at any time and often. */
@@ -60,6 +83,7 @@ export class Lane {
     } catch (error) {
       this.dispatcher.logger.error('dispatcher could not read the store', { plugin: this.spec.id, error })
       // Try again on the heartbeat rather than wait for the next append.
+      this.#due = true
       this.#setTimer(Date.now() + this.dispatcher.heartbeatMs)
     } finally {
       this.#pumping = false
@@ -79,6 +103,8 @@ export class Lane {
         if (store.shared) for (const delivery of this.#buffer.splice(0)) void store.release(delivery.id)
         return
       }
+      if (!this.#due && !store.shared) return
+      this.#due = false
       // A shared queue is claimed only for free slots: a prefetched claim would hold a lease
       // that another instance could be using.
       const limit = ordered ? 1 : store.shared ? slots - this.inFlight : Math.min(256, this.spec.concurrency * 4)
@@ -89,6 +115,9 @@ export class Lane {
         for (const delivery of claimed) void store.release(delivery.id)
         return
       }
+      // A full claim may have left more behind. An ordered lane's next head waits for this one's
+      // outcome; the store's release of it wakes the lane (dispatcher.ts).
+      if (claimed.length >= limit && !ordered) this.#due = true
       if (claimed.length === 0) return
       this.#buffer.push(...claimed)
     }
@@ -109,8 +138,14 @@ export class Lane {
 
   async #scheduleNext(): Promise<void> {
     if (this.dispatcher.stopping || this.retired) return
+    if (!this.dispatcher.store.shared) {
+      // This process's retries set their own timers (wakeAt); the lookup runs at start and when
+      // the timer fires (the heartbeat, which also finds work another process wrote).
+      if (this.#timer && !this.#check) return
+      this.#check = false
+    }
     // Busy lanes are pumped again by their own completions; only an idle one needs a timer.
-    if (this.#buffer.length > 0 || this.inFlight >= this.spec.concurrency) return
+    else if (this.#buffer.length > 0 || this.inFlight >= this.spec.concurrency) return
     const now = Date.now()
     const next = await this.dispatcher.store.nextDueAt(this.spec.id, now)
     this.#setTimer(Math.min(next ?? Infinity, now + this.dispatcher.heartbeatMs))
@@ -125,7 +160,8 @@ export class Lane {
       () => {
         this.#timer = undefined
         this.#timerAt = Infinity
-        void this.pump()
+        this.#check = true
+        this.wake()
       },
       Math.min(Math.max(0, at - now), MAX_TIMER_MS),
     )
