@@ -9,7 +9,8 @@
  * `sync: full` keeps the fsync off the serving thread: the connection runs WAL with
  * `synchronous=NORMAL`, under which a commit writes its frames without syncing, and the
  * writer fdatasyncs the WAL on the threadpool before the commit's waiters resolve. One
- * fdatasync runs at a time; every commit written meanwhile shares the next one.
+ * fdatasync runs at a time; writes arriving meanwhile are held and committed together once it
+ * ends, and under load syncs start SYNC_SPACING_MS apart (sync-pacing.ts).
  *
  * A lock held by another process (a `dlq` command, a sqlite3 shell) is waited for with
  * timers, never with SQLite's busy_timeout, which sleeps on the thread that serves HTTP.
@@ -29,6 +30,7 @@ import { rescueAfterFailure } from './rescue.ts'
 import type { AppendResult } from '../store.ts'
 import { unrefTimer } from '../../timeout.ts'
 import { BatchTransaction, type Write } from './transaction.ts'
+import { SyncPacing } from './sync-pacing.ts'
 
 interface Waiter {
   write: Write
@@ -64,6 +66,8 @@ export interface CommitterOptions {
 const FILE_CHECK_MS = 1000
 /** Retry delays while another process holds the write lock: 2, 4, … 50 ms. */
 const LOCK_RETRY_MAX_MS = 50
+/** Under load, WAL syncs start at least this far apart (sync-pacing.ts). */
+const SYNC_SPACING_MS = 2
 
 const datasync = promisify(fdatasync)
 
@@ -82,11 +86,13 @@ export class SqliteCommitter {
   #flushScheduled = false
   #lockTimer: ReturnType<typeof setTimeout> | undefined
   #lockDelay = 0
-  /** Committed, waiting for the next WAL fdatasync (or for the one under way). */
   /** One fdatasync of the WAL at a time; commits written meanwhile share the next one. */
   #syncs = new GroupCommit<Committed>((batch) => this.#syncWal(batch))
   /** The commits the fdatasync under way covers: a failure must know them. */
   #syncingWaiters: Waiter[] = []
+  /** Holds commits while a sync is under way, so the next sync covers them in one commit. */
+  #pacing = new SyncPacing(SYNC_SPACING_MS)
+  #closing = false
   #failure: StoreUnavailableError | undefined
   /** After a failure: true when every committed write was made durable anyway. */
   #rescued = false
@@ -137,6 +143,8 @@ export class SqliteCommitter {
   }
 
   #flush(): void {
+    // Held for the sync under way (sync-pacing.ts), unless closing or a write has a deadline.
+    if (this.#options.syncWal && !this.#closing && !this.#queue.some((w) => w.expiresAt !== undefined) && this.#pacing.hold(() => this.#flush())) return
     this.#flushScheduled = false
     this.#lockTimer = undefined
     const now = Date.now()
@@ -218,6 +226,7 @@ export class SqliteCommitter {
     const touched = new Set(batch.flatMap((committed) => [...committed.touched]))
     // Every event committed so far is in the WAL this sync covers.
     const upTo = this.#transaction.committedSeq
+    this.#pacing.started()
     try {
       let descriptor: number
       try {
@@ -241,6 +250,7 @@ export class SqliteCommitter {
       if (touched.size) this.#options.onCommitted(touched)
     } finally {
       this.#syncingWaiters = []
+      this.#pacing.ended()
     }
   }
 
@@ -285,6 +295,8 @@ export class SqliteCommitter {
   /** Lands what is queued (outcomes), waits for the syncs and for a lock held elsewhere (bounded), then refuses the rest. */
   async close(): Promise<void> {
     clearInterval(this.#checkTimer)
+    this.#closing = true
+    this.#pacing.stop()
     // Writes waiting for another process's lock keep their deadline (lockWaitMs at most).
     for (;;) {
       if (this.#queue.length > 0) {
