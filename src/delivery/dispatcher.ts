@@ -82,6 +82,11 @@ export class Dispatcher {
     })
   }
 
+  /** Wakes the current lane of `plugin`, if any (a retired lane gave claims back that it had taken for it). */
+  wake(plugin: string): void {
+    this.#lanes.get(plugin)?.wake()
+  }
+
   start(): void {
     for (const lane of this.#lanes.values()) void lane.pump()
   }

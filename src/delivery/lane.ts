@@ -17,6 +17,8 @@ export class Lane {
   #again = false
   #timer: ReturnType<typeof setTimeout> | undefined
   #timerAt = Infinity
+  /** The earliest claim time since the last next-due lookup (Infinity: none). */
+  #claimedAt = Infinity
   /**
    * The store may hold due work this lane has not claimed (docs/design.md §6): set by every wake
    * (an append, a retry's time, the heartbeat, a claim given back), kept by a claim that filled
@@ -108,11 +110,15 @@ export class Lane {
       // A shared queue is claimed only for free slots: a prefetched claim would hold a lease
       // that another instance could be using.
       const limit = ordered ? 1 : store.shared ? slots - this.inFlight : Math.min(256, this.spec.concurrency * 4)
-      const claimed = await store.claimDue(this.spec.id, { now: Date.now(), limit, ordered, concurrency: this.spec.concurrency })
+      const claimAt = Date.now()
+      this.#claimedAt = Math.min(this.#claimedAt, claimAt)
+      const claimed = await store.claimDue(this.spec.id, { now: claimAt, limit, ordered, concurrency: this.spec.concurrency })
       if (this.dispatcher.stopping || this.retired) {
         // Retired or stopped while the claim was under way: give the claims back, or they
         // would be held by a lane that never starts them.
-        for (const delivery of claimed) void store.release(delivery.id)
+        const released = claimed.map((delivery) => store.release(delivery.id))
+        // The lane that replaced this one (a reload) may be idle: tell it they are due again.
+        if (this.retired && claimed.length) void Promise.allSettled(released).then(() => this.dispatcher.wake(this.spec.id))
         return
       }
       // A full claim may have left more behind. An ordered lane's next head waits for this one's
@@ -147,7 +153,12 @@ export class Lane {
     // Busy lanes are pumped again by their own completions; only an idle one needs a timer.
     else if (this.#buffer.length > 0 || this.inFlight >= this.spec.concurrency) return
     const now = Date.now()
-    const next = await this.dispatcher.store.nextDueAt(this.spec.id, now)
+    // From the earliest claim since the last lookup, not from now: a retry that fell due while
+    // a claim (and the synchronous start of what it returned) ran was neither claimed nor is it
+    // after `now`; looked up from the claim's time it gets a timer that fires at once.
+    const after = Math.min(now, this.#claimedAt)
+    this.#claimedAt = Infinity
+    const next = await this.dispatcher.store.nextDueAt(this.spec.id, after)
     this.#setTimer(Math.min(next ?? Infinity, now + this.dispatcher.heartbeatMs))
   }
 
