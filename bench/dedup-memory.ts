@@ -11,6 +11,7 @@
  */
 import { dedupKey } from '../src/ingress/dedup-key.ts'
 import { DedupWindow } from '../src/store/sqlite/dedup-window.ts'
+import { DedupWindow as MapWindow } from './baselines/map-dedup-window.ts'
 import type { AppendResult } from '../src/store/store.ts'
 
 const KEYS = Number(process.env.DEDUP_KEYS ?? 200_000)
@@ -23,56 +24,8 @@ interface Window {
   close(): void
 }
 
-/** The window as it was before the key table (commit 04fabdc), without its sweep timer: a Map of key → receivedAt. */
-class MapWindow implements Window {
-  #recent = new Map<string, number>()
-  #pending = new Map<string, Promise<AppendResult>>()
-  #decisions = new Map<string, string>()
-  constructor(
-    readonly windowMs: number,
-    readonly maxKeys: number,
-  ) {}
-
-  #forget(key: string): void {
-    this.#recent.delete(key)
-    this.#decisions.delete(key)
-  }
-
-  append(key: string, receivedAt: number, decision: string | undefined, store: () => Promise<AppendResult>): Promise<AppendResult> {
-    const seen = this.#recent.get(key)
-    if (seen !== undefined && seen > receivedAt - this.windowMs) {
-      const first = this.#pending.get(key)
-      return first ? first.then(() => 'duplicate') : Promise.resolve('duplicate')
-    }
-    this.#forget(key)
-    this.#recent.set(key, receivedAt)
-    if (decision !== undefined) this.#decisions.set(key, decision)
-    if (this.#recent.size > this.maxKeys) this.#forget(this.#recent.keys().next().value!)
-    const stored = store().catch((error: unknown) => {
-      if (this.#recent.get(key) === receivedAt) this.#forget(key)
-      throw error
-    })
-    this.#pending.set(key, stored)
-    const forget = () => {
-      if (this.#pending.get(key) === stored) this.#pending.delete(key)
-    }
-    stored.then(forget, forget)
-    return stored
-  }
-
-  recall(key: string, receivedAt: number): Promise<string | undefined> {
-    const seen = this.#recent.get(key)
-    if (seen === undefined || seen <= receivedAt - this.windowMs) return Promise.resolve(undefined)
-    const decision = this.#decisions.get(key)
-    const first = this.#pending.get(key)
-    if (!first) return Promise.resolve(decision)
-    return first.then(() => decision).catch(() => undefined)
-  }
-
-  close(): void {}
-}
-
 const stored = () => Promise.resolve<AppendResult>('stored')
+
 const key = (i: number) => dedupKey('Live.CallbackAfterDestroyRoom', { RoomId: `room-${i}`, EventTime: 1703589922780 }, '1400000000')
 
 function heap(): { heap: number; rss: number } {

@@ -1,13 +1,13 @@
 /**
  * Review of aa665f9: the typed-array DedupWindow against the Map-based window it replaced
- * (test/delivery/wakeups/old-dedup-window.ts, copied from aa665f9^), through random appends, failed
+ * (bench/baselines/map-dedup-window.ts, copied from aa665f9^), through random appends, failed
  * commits, recalls, evictions at a small cap, and a rebuild (load) with more rows than the cap.
  */
 import { describe, expect, it } from 'bun:test'
 import { createHash } from 'node:crypto'
 import { DedupWindow } from '../../../src/store/sqlite/dedup-window.ts'
 import type { AppendResult } from '../../../src/store/store.ts'
-import { DedupWindow as OldWindow } from './old-dedup-window.ts'
+import { DedupWindow as OldWindow } from '../../../bench/baselines/map-dedup-window.ts'
 
 const key = (i: number) => createHash('sha256').update(`k${i}`).digest().subarray(0, 16).toString('base64url')
 

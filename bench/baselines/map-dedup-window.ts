@@ -1,4 +1,4 @@
-// Copy of src/store/sqlite/dedup-window.ts before aa665f9 (Map based), as a reference model; maxKeys and sweepNow added for tests.
+// The Map-based dedup window as it was before the key table (src/store/sqlite/dedup-window.ts before aa665f9): the baseline of bench/dedup-memory.ts and the reference model of test/delivery/wakeups/dedup-model.test.ts. maxKeys and sweepNow added for those.
 /**
  * The SQLite store's dedup window: in memory (checked before anything is written) and rebuilt
  * from the stored events at start. Past MAX_DEDUP_KEYS the oldest keys go first, which
@@ -9,8 +9,8 @@
  * callback is answered from it (recall). Those live in a second map, so the common After
  * callback costs nothing more; a decision leaves memory with its key (expired, evicted, failed).
  */
-import type { AppendResult } from '../../../src/store/store.ts'
-import { unrefTimer } from '../../../src/timeout.ts'
+import type { AppendResult } from '../../src/store/store.ts'
+import { unrefTimer } from '../../src/timeout.ts'
 
 const MAX_DEDUP_KEYS = 200_000
 /** Expired keys are dropped from memory this often. */
