@@ -3,29 +3,21 @@
  * chunked and split across reads, with a BOM; and the config's path rules.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config/load.ts'
 import { computeTrtcSign } from '../../src/tencent/trtc.ts'
 import { trtcSample } from '../../src/tencent/trtc-schemas.ts'
 import { tempDir, until } from '../helpers/gateway.ts'
-import { startServer, type ServerProcess } from '../helpers/process.ts'
+import { type ServerProcess } from '../helpers/process.ts'
+import { startTrtcGateway, type TrtcGateway } from '../helpers/trtc.ts'
 import { parseResponses } from '../helpers/raw-http.ts'
 
 const KEY = 'ReviewTrtcKey77'
 const APP = '1400000321'
 let server: ServerProcess
-let dir: string
-const logFile = () => join(dir, 'logs', 'trtc.jsonl')
-const logged = () =>
-  existsSync(logFile())
-    ? readFileSync(logFile(), 'utf8')
-        .trim()
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line))
-    : []
+let logged: TrtcGateway['logged']
 
 /** Writes `parts` with pauses between them; resolves with what the server sent once it answered or closed. */
 function exchange(parts: Array<string | Uint8Array>, pauseMs = 30): Promise<string> {
@@ -48,25 +40,7 @@ function exchange(parts: Array<string | Uint8Array>, pauseMs = 30): Promise<stri
 }
 
 beforeAll(async () => {
-  dir = tempDir('review14-trtc-')
-  const config = join(dir, 'config.yaml')
-  writeFileSync(
-    config,
-    `server: { port: 0, hostname: 127.0.0.1, maxBodyBytes: 4096 }
-tencent: { sdkAppId: ${APP} }
-trtc:
-  key: \${TRTC_CALLBACK_KEY}
-store: { path: ./data/gateway.db }
-plugins:
-  trtc-log:
-    use: file-logger
-    options: { path: ./logs/trtc.jsonl }
-routes:
-  - match: "TRTC.*"
-    to: [trtc-log]
-`,
-  )
-  server = await startServer(config, { env: { TRTC_CALLBACK_KEY: KEY } })
+  ;({ server, logged } = await startTrtcGateway({ key: KEY, app: APP, server: ', maxBodyBytes: 4096' }))
 })
 afterAll(async () => {
   server.kill('SIGTERM')

@@ -5,51 +5,23 @@
  * environment) appears in no log line.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { computeTrtcSign } from '../../src/tencent/trtc.ts'
 import { trtcSample } from '../../src/tencent/trtc-schemas.ts'
-import { tempDir, until } from '../helpers/gateway.ts'
-import { runCli, startServer, type ServerProcess } from '../helpers/process.ts'
+import { until } from '../helpers/gateway.ts'
+import { startTrtcGateway, type TrtcGateway } from '../helpers/trtc.ts'
+import { runCli, type ServerProcess } from '../helpers/process.ts'
 
 const KEY = 'E2eTrtcKey42'
 const APP = '1400000321'
 
 describe('TRTC through a real gateway process', () => {
   let server: ServerProcess
-  let dir: string
   let configPath: string
   let trtcUrl: string
-  const logFile = () => join(dir, 'logs', 'trtc.jsonl')
-  const logged = () =>
-    existsSync(logFile())
-      ? readFileSync(logFile(), 'utf8')
-          .trim()
-          .split('\n')
-          .filter(Boolean)
-          .map((line) => JSON.parse(line))
-      : []
+  let logged: TrtcGateway['logged']
 
   beforeAll(async () => {
-    dir = tempDir('trtc-e2e-')
-    configPath = join(dir, 'config.yaml')
-    writeFileSync(
-      configPath,
-      `server: { port: 0, hostname: 127.0.0.1 }
-tencent: { sdkAppId: ${APP} }
-trtc:
-  key: \${TRTC_CALLBACK_KEY}
-store: { path: ./data/gateway.db }
-plugins:
-  trtc-log:
-    use: file-logger
-    options: { path: ./logs/trtc.jsonl }
-routes:
-  - match: "TRTC.*"
-    to: [trtc-log]
-`,
-    )
-    server = await startServer(configPath, { env: { TRTC_CALLBACK_KEY: KEY, LOG_LEVEL: 'debug' } })
+    ;({ server, configPath, logged } = await startTrtcGateway({ key: KEY, app: APP, env: { LOG_LEVEL: 'debug' } }))
     trtcUrl = `http://127.0.0.1:${server.port}/trtc`
   })
   afterAll(async () => {
