@@ -260,6 +260,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
     closing ??= (async () => {
       ready = false
       clearInterval(pruneTimer)
+      load.stop()
       await reloading
       const drained = await dispatcher.stop(drainTimeoutMs)
       if (!drained)
