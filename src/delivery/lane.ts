@@ -29,6 +29,8 @@ export class Lane {
   #due = true
   /** The timer fired: look up the next retry time again (it finds retries of earlier runs too). */
   #check = true
+  /** The next claim reads the whole queue (ClaimOptions.sweep): set by the timer and after an error. */
+  #sweep = true
   #drained: Array<() => void> = []
   /**
    * Claimed deliveries not yet started: one store query refills it for several attempts,
@@ -86,6 +88,7 @@ export class Lane {
       this.dispatcher.logger.error('dispatcher could not read the store', { plugin: this.spec.id, error })
       // Try again on the heartbeat rather than wait for the next append.
       this.#due = true
+      this.#sweep = true
       this.#setTimer(Date.now() + this.dispatcher.heartbeatMs)
     } finally {
       this.#pumping = false
@@ -112,7 +115,9 @@ export class Lane {
       const limit = ordered ? 1 : store.shared ? slots - this.inFlight : Math.min(256, this.spec.concurrency * 4)
       const claimAt = Date.now()
       this.#claimedAt = Math.min(this.#claimedAt, claimAt)
-      const claimed = await store.claimDue(this.spec.id, { now: claimAt, limit, ordered, concurrency: this.spec.concurrency })
+      const sweep = this.#sweep
+      this.#sweep = false
+      const claimed = await store.claimDue(this.spec.id, { now: claimAt, limit, ordered, concurrency: this.spec.concurrency, sweep })
       if (this.dispatcher.stopping || this.retired) {
         // Retired or stopped while the claim was under way: give the claims back, or they
         // would be held by a lane that never starts them.
@@ -172,6 +177,7 @@ export class Lane {
         this.#timer = undefined
         this.#timerAt = Infinity
         this.#check = true
+        this.#sweep = true
         this.wake()
       },
       Math.min(Math.max(0, at - now), MAX_TIMER_MS),

@@ -86,6 +86,12 @@ export interface ClaimOptions {
    * so the limit holds across the cluster.
    */
   concurrency?: number
+  /**
+   * Read the whole queue: work may have become due that this process did not hand itself (a
+   * retry's time came, the heartbeat looks for another process's writes). Without it the
+   * SQLite store may answer from the deliveries it just wrote.
+   */
+  sweep?: boolean
 }
 
 export interface DeliveryStore {

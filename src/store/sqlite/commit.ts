@@ -27,7 +27,7 @@ import { StoreUnavailableError } from '../../errors.ts'
 import { GroupCommit } from '../../group-commit.ts'
 import type { FileProblem, StoreFiles } from './files.ts'
 import { rescueAfterFailure } from './rescue.ts'
-import type { AppendResult } from '../store.ts'
+import type { AppendResult, ClaimedDelivery } from '../store.ts'
 import { unrefTimer } from '../../timeout.ts'
 import { BatchTransaction, type Write } from './transaction.ts'
 import { SyncPacing } from './sync-pacing.ts'
@@ -44,10 +44,11 @@ interface Waiter {
   seq?: number
 }
 
-/** One commit's waiters and the plugin queues it gave work, waiting for the WAL fdatasync. */
+/** One commit's waiters, the plugin queues it gave work and its new deliveries, waiting for the WAL fdatasync. */
 interface Committed {
   waiters: Waiter[]
   touched: Set<string>
+  fresh: ClaimedDelivery[]
 }
 
 export interface CommitterOptions {
@@ -58,7 +59,8 @@ export interface CommitterOptions {
   syncWal: boolean
   /** How long a write waits for another process's lock before it is refused. */
   lockWaitMs: number
-  onCommitted: (plugins: Set<string>) => void
+  /** Once durable: the queues that got work, and the deliveries this process may hand out without reading them back. */
+  onCommitted: (plugins: Set<string>, fresh: ClaimedDelivery[]) => void
   warn?: (message: string, fields?: Record<string, unknown>) => void
 }
 
@@ -160,9 +162,10 @@ export class SqliteCommitter {
       return
     }
     const touched = new Set<string>()
+    const fresh: ClaimedDelivery[] = []
     let committed: Array<[Waiter, AppendResult]>
     try {
-      committed = this.#commit(batch, touched)
+      committed = this.#commit(batch, touched, fresh)
     } catch (error) {
       touched.clear()
       if (isBusy(error)) return this.#waitForLock(batch, error as Error)
@@ -171,7 +174,7 @@ export class SqliteCommitter {
       committed = []
       for (const waiter of batch) {
         try {
-          committed.push(...this.#commit([waiter], touched))
+          committed.push(...this.#commit([waiter], touched, fresh))
         } catch (error) {
           waiter.reject(new StoreUnavailableError(`store commit failed: ${(error as Error).message}`, { cause: error }))
         }
@@ -181,7 +184,7 @@ export class SqliteCommitter {
     if (!this.#options.syncWal) {
       this.#durableSeq = this.#transaction.committedSeq
       for (const [waiter, result] of committed) waiter.resolve(result)
-      if (touched.size) this.#options.onCommitted(touched)
+      if (touched.size) this.#options.onCommitted(touched, fresh)
       return
     }
     const waiters: Waiter[] = []
@@ -190,7 +193,7 @@ export class SqliteCommitter {
       waiter.resolve = () => resolve(result)
       waiters.push(waiter)
     }
-    this.#syncs.add({ waiters, touched })
+    this.#syncs.add({ waiters, touched, fresh })
   }
 
   /** Another process holds the write lock: try again shortly, refusing writes past their deadline. */
@@ -211,9 +214,10 @@ export class SqliteCommitter {
   }
 
   /** Writes `batch` in one transaction; throws (after rolling back) if any write fails. */
-  #commit(batch: Waiter[], touched: Set<string>): Array<[Waiter, AppendResult]> {
-    const { seqs, plugins } = this.#transaction.run(batch.map((waiter) => waiter.write))
+  #commit(batch: Waiter[], touched: Set<string>, fresh: ClaimedDelivery[]): Array<[Waiter, AppendResult]> {
+    const { seqs, plugins, fresh: added } = this.#transaction.run(batch.map((waiter) => waiter.write))
     for (const plugin of plugins) touched.add(plugin)
+    for (const delivery of added) fresh.push(delivery)
     return batch.map((waiter, i) => {
       if (seqs[i]! >= 0) waiter.seq = seqs[i]
       return [waiter, 'stored']
@@ -247,7 +251,7 @@ export class SqliteCommitter {
       if (this.#failure) return this.#settleAfterFailure(waiters)
       this.#durableSeq = Math.max(this.#durableSeq, upTo)
       for (const waiter of waiters) waiter.resolve('stored')
-      if (touched.size) this.#options.onCommitted(touched)
+      if (touched.size) this.#options.onCommitted(touched, batch.length === 1 ? batch[0]!.fresh : batch.flatMap((committed) => committed.fresh))
     } finally {
       this.#syncingWaiters = []
       this.#pacing.ended()

@@ -101,7 +101,9 @@ export class SqliteStore implements DeliveryStore {
       syncWal: options.sync !== 'normal' && !memory,
       lockWaitMs: waitMs,
       warn: options.warn,
-      onCommitted: (plugins) => {
+      onCommitted: (plugins, fresh) => {
+        // Before the lanes wake: what they claim now comes from memory (claims.ts).
+        this.#claims.offer(fresh)
         for (const listener of this.#listeners) listener(plugins)
       },
     })
@@ -192,7 +194,11 @@ export class SqliteStore implements DeliveryStore {
   }
 
   async release(id: number): Promise<void> {
-    this.#unclaim(id)
+    const plugin = this.#claims.unclaim(id)
+    if (plugin === undefined) return
+    // Due again and in no memory: the queue's next claim reads the table.
+    this.#claims.forget(plugin)
+    for (const listener of this.#releaseListeners) listener(plugin)
   }
 
   async listDead(plugin?: string): Promise<DeadLetter[]> {
@@ -217,6 +223,7 @@ export class SqliteStore implements DeliveryStore {
     const { sql, params } = this.#deadWhere(selector)
     const now = Date.now()
     const result = this.#db.prepare(`UPDATE deliveries SET status = 'pending', attempts = 0, next_at = ?, updated_at = ? WHERE ${sql}`).run(now, now, ...params)
+    if (Number(result.changes) > 0) this.#claims.forget()
     return Number(result.changes)
   }
 

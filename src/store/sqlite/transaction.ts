@@ -3,7 +3,7 @@
  * delivery rows, and delivery outcomes) in one transaction, and the highest event rowid committed.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
-import type { NewEvent } from '../store.ts'
+import type { ClaimedDelivery, NewEvent } from '../store.ts'
 
 export type Write = { kind: 'event'; event: NewEvent } | { kind: 'sql'; statement: StatementSync; params: Array<string | number | null> }
 
@@ -35,12 +35,15 @@ export class BatchTransaction {
 
   /**
    * Writes `writes` in one transaction; throws (after rolling back) if any write fails. Returns
-   * each write's event rowid (-1 for an outcome) and the plugin instances that got new work.
+   * each write's event rowid (-1 for an outcome), the plugin instances that got new work, and
+   * the new delivery rows as they would be claimed (handed to the claims once durable, so a
+   * lane need not read back what was just written: claims.ts).
    */
-  run(writes: Write[]): { seqs: number[]; plugins: string[] } {
+  run(writes: Write[]): { seqs: number[]; plugins: string[]; fresh: ClaimedDelivery[] } {
     const { insertEvent, insertDelivery, begin, commit, rollback } = this.#statements
     const plugins: string[] = []
     const seqs: number[] = []
+    const fresh: ClaimedDelivery[] = []
     const committedBefore = this.#committedSeq
     begin.run()
     try {
@@ -64,9 +67,22 @@ export class BatchTransaction {
         )
         seqs.push(Number(lastInsertRowid))
         if (Number(lastInsertRowid) > this.#committedSeq) this.#committedSeq = Number(lastInsertRowid)
+        if (e.targets.length === 0) continue
+        // One object for all of the event's deliveries, as a claim query would build it.
+        const stored = {
+          id: e.id,
+          command: e.command,
+          sdkAppId: e.sdkAppId,
+          receivedAt: e.receivedAt,
+          clientIp: e.clientIp,
+          optPlatform: e.optPlatform,
+          body: e.body,
+          decision: e.decision,
+        }
         for (const plugin of e.targets) {
-          insertDelivery.run(lastInsertRowid, plugin, e.receivedAt, e.receivedAt)
+          const delivery = insertDelivery.run(lastInsertRowid, plugin, e.receivedAt, e.receivedAt)
           plugins.push(plugin)
+          fresh.push({ id: Number(delivery.lastInsertRowid), plugin, attempts: 0, event: stored })
         }
       }
       commit.run()
@@ -76,6 +92,6 @@ export class BatchTransaction {
       this.#committedSeq = committedBefore
       throw error
     }
-    return { seqs, plugins }
+    return { seqs, plugins, fresh }
   }
 }
