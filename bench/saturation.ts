@@ -4,7 +4,7 @@
  * req/s and p99 of each and the gateway's ratios to bare Elysia of the same round. `npm run
  * bench` runs the full S1 to S6; this is for comparing a change on one setup.
  *
- *   bun bench/saturation.ts
+ *   bun bench/saturation.ts    (BENCH_ROUTES='' for ingest alone, or e.g. 'audit-log')
  */
 import { load, s1Config, spawnWithPort, stop } from './lib.ts'
 
@@ -14,7 +14,9 @@ for (let round = Number(process.env.BENCH_REPEAT ?? 1); round > 0; round--) {
   const base = await load(bare.port)
   await stop(bare.child)
   const receiver = await spawnWithPort([process.execPath, 'bench/receiver.ts'], /"port":(\d+)/)
-  const gateway = await spawnWithPort([process.execPath, 'src/main.ts', '--config', s1Config(receiver.port)], PORT_LINE)
+  const routeList = process.env.BENCH_ROUTES ?? 'audit-log, crm'
+  const routes = routeList === '' ? '[]' : `[{ match: Live.CallbackAfterDestroyRoom, to: [${routeList}] }]`
+  const gateway = await spawnWithPort([process.execPath, 'src/main.ts', '--config', s1Config(receiver.port, routes)], PORT_LINE)
   const s1 = await load(gateway.port)
   await stop(gateway.child)
   await stop(receiver.child)

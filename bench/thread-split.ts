@@ -13,16 +13,17 @@ import { s1Config, SECONDS, signedQuery, spawnWithPort, stop } from './lib.ts'
 import { runOpenLoop } from './open-loop.ts'
 import { lineCounter } from './proc.ts'
 
-/** Thread name → CPU ms, summed over threads of that name (numbers in names folded). */
-function threads(pid: number): Map<string, number> {
-  const out = new Map<string, number>()
+/** Thread name → [user, system] CPU ms, summed over threads of that name (numbers in names folded). */
+function threads(pid: number): Map<string, [number, number]> {
+  const out = new Map<string, [number, number]>()
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+/g, '#')
       const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ')
       const key = tid === String(pid) ? `${name} (main)` : name
-      out.set(key, (out.get(key) ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10)
+      const [user, system] = out.get(key) ?? [0, 0]
+      out.set(key, [user + Number(fields[11]) * 10, system + Number(fields[12]) * 10])
     } catch {
       // The thread ended meanwhile.
     }
@@ -53,9 +54,17 @@ if (routeList.includes('audit-log')) {
 const after = threads(gateway.child.pid)
 await stop(gateway.child)
 await stop(receiver.child)
-const rows = [...after].map(([name, ms]) => [name, ((ms - (before.get(name) ?? 0)) * 1000) / answered] as const).filter(([, us]) => us > 0)
-rows.sort((a, b) => b[1] - a[1])
+const perCallback = (ms: number) => (ms * 1000) / answered
+const rows = [...after]
+  .map(([name, [user, system]]) => {
+    const [userBefore, systemBefore] = before.get(name) ?? [0, 0]
+    return { name, user: perCallback(user - userBefore), system: perCallback(system - systemBefore) }
+  })
+  .filter((row) => row.user + row.system > 0)
+rows.sort((a, b) => b.user + b.system - (a.user + a.system))
 console.log(`${rate}/s for ${load.seconds} s, routes ${routes}: ${answered} answered, p50 ${load.p50} ms, p99 ${load.p99} ms`)
-console.log('| thread | CPU µs per callback |\n| --- | --- |')
-for (const [name, us] of rows) console.log(`| ${name} | ${Math.round(us)} |`)
-console.log(`| all | ${Math.round(rows.reduce((sum, [, us]) => sum + us, 0))} |`)
+console.log('| thread | CPU µs per callback | user | system |\n| --- | --- | --- | --- |')
+const us = (n: number) => Math.round(n)
+for (const row of rows) console.log(`| ${row.name} | ${us(row.user + row.system)} | ${us(row.user)} | ${us(row.system)} |`)
+const sum = (pick: (row: (typeof rows)[number]) => number) => rows.reduce((total, row) => total + pick(row), 0)
+console.log(`| all | ${us(sum((r) => r.user + r.system))} | ${us(sum((r) => r.user))} | ${us(sum((r) => r.system))} |`)

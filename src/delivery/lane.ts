@@ -7,6 +7,8 @@ import type { ClaimedDelivery } from '../store/store.ts'
 import type { Dispatcher, LaneSpec } from './dispatcher.ts'
 import { HeldOutcomes } from './held-outcomes.ts'
 
+/** While the thread is saturated, a lane starts deliveries at most this often, a batch at a time. */
+const BUSY_BATCH_MS = 50
 /** setTimeout's limit; a later retry is re-checked when the timer fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1
 export class Lane {
@@ -32,6 +34,9 @@ export class Lane {
   /** The next claim reads the whole queue (ClaimOptions.sweep): set by the timer and after an error. */
   #sweep = true
   #drained: Array<() => void> = []
+  /** While saturated: when the last batch of starts began (performance.now()), and the timer that opens the next. */
+  #batchAt = -Infinity
+  #gate: ReturnType<typeof setTimeout> | undefined
   /**
    * Claimed deliveries not yet started: one store query refills it for several attempts,
    * instead of one query per completed delivery. Bounded (at most 4 × concurrency, 256).
@@ -100,7 +105,11 @@ export class Lane {
     const ordered = this.spec.concurrency === 1
     for (;;) {
       if (this.dispatcher.stopping || this.retired || this.held.size > 0) return
-      const slots = this.dispatcher.busy() ? 1 : this.spec.concurrency
+      // Saturated (the dispatcher's busy): deliveries start in batches BUSY_BATCH_MS apart, so
+      // they keep batching (one log fdatasync, one outcome commit for many) and leave the thread
+      // to acknowledgements in between, while the backlog waits on disk.
+      if (this.dispatcher.busy() && this.#gated()) return
+      const slots = this.spec.concurrency
       while (this.inFlight < slots && this.#buffer.length > 0) this.#start(this.#buffer.shift()!)
       if (this.inFlight >= slots) {
         // Claims on a shared queue count against the cluster's concurrency: what cannot start
@@ -132,6 +141,22 @@ export class Lane {
       if (claimed.length === 0) return
       this.#buffer.push(...claimed)
     }
+  }
+
+  /** True when a batch started less than BUSY_BATCH_MS ago: the lane pumps again when the gate opens. */
+  #gated(): boolean {
+    const now = performance.now()
+    if (this.#gate) return true
+    const wait = this.#batchAt + BUSY_BATCH_MS - now
+    if (wait <= 0) {
+      this.#batchAt = now
+      return false
+    }
+    this.#gate = setTimeout(() => {
+      this.#gate = undefined
+      void this.pump()
+    }, wait)
+    return true
   }
 
   #start(delivery: ClaimedDelivery): void {
@@ -188,6 +213,8 @@ export class Lane {
   stop(): void {
     clearTimeout(this.#timer)
     this.#timer = undefined
+    clearTimeout(this.#gate)
+    this.#gate = undefined
     for (const delivery of this.#buffer.splice(0)) void this.dispatcher.store.release(delivery.id)
     this.held.flush()
   }
