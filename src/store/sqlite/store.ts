@@ -23,6 +23,7 @@ import { SqliteCommitter } from './commit.ts'
 import { DedupWindow, type DedupRow } from './dedup-window.ts'
 import { StoreFiles } from './files.ts'
 import { claimStore, type StoreOwnership } from './owner.ts'
+import { SqlitePrune } from './prune.ts'
 import { opening, openDatabase, realStorePath } from './schema.ts'
 import type {
   AppendResult,
@@ -70,6 +71,7 @@ export class SqliteStore implements DeliveryStore {
   #closed = false
   #statements: Record<string, StatementSync>
   #dedup: DedupWindow | undefined
+  #prune: SqlitePrune | undefined
 
   constructor(options: SqliteStoreOptions) {
     const { path } = options
@@ -251,13 +253,11 @@ export class SqliteStore implements DeliveryStore {
     return rows.map(queueStatsFromRow)
   }
 
+  /** A chunk at a time, yielding the thread between chunks (prune.ts). */
   async prune(before: number): Promise<number> {
     if (this.failed) return 0
-    const done = this.#db.prepare("DELETE FROM deliveries WHERE status = 'done' AND updated_at < ?").run(before)
-    const events = this.#db
-      .prepare('DELETE FROM events WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_seq = events.seq)')
-      .run(before)
-    return Number(done.changes) + Number(events.changes)
+    this.#prune ??= new SqlitePrune(this.#db)
+    return this.#prune.run(before, () => this.#closed || this.failed)
   }
 
   /** Never throws: shutdown must end even when the store's files are gone. */

@@ -1,0 +1,55 @@
+/**
+ * Retention for the SQLite store: done deliveries and finished events received before a cut-off
+ * are deleted, a chunk at a time, with a turn of the event loop between chunks.
+ *
+ * One statement per table, as before, held the serving thread for the whole delete: 266 ms for
+ * 100,000 events (two deliveries each), so an hour of callbacks at 2,000/s (7.2 million) would
+ * have stopped every answer for about 20 s, and Tencent gives up after 2 s. A chunk here is
+ * CHUNK events read in rowid order (a range of the primary key, never a scan), their done
+ * deliveries (through the deliveries_event index) and then those of them left without any
+ * delivery: about 3 ms.
+ *
+ * Events are stored in arrival order, so `received_at` grows with `seq`, except that a Before
+ * callback is stored when its decision is made (up to its budget later). The walk stops at the
+ * first chunk that reaches the cut-off; an older event just past it is pruned the next hour.
+ */
+import type { DatabaseSync, StatementSync } from 'node:sqlite'
+
+/** Events per chunk. */
+const CHUNK = 1000
+
+export class SqlitePrune {
+  #page: StatementSync
+  #deliveries: StatementSync
+  #events: StatementSync
+
+  constructor(db: DatabaseSync) {
+    this.#page = db.prepare('SELECT seq, received_at FROM events WHERE seq > ? ORDER BY seq LIMIT ?')
+    // The chunk's bounds as (first, last] seq, with the cut-off.
+    this.#deliveries = db.prepare("DELETE FROM deliveries WHERE event_seq > ? AND event_seq <= ? AND status = 'done' AND updated_at < ?")
+    this.#events = db.prepare(
+      'DELETE FROM events WHERE seq > ? AND seq <= ? AND received_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_seq = events.seq)',
+    )
+  }
+
+  /**
+   * Deletes what `before` (Unix ms) retires; returns the rows deleted. `stop` is asked between
+   * chunks (the store closed or failed meanwhile).
+   */
+  async run(before: number, stop: () => boolean): Promise<number> {
+    let removed = 0
+    let after = 0
+    for (;;) {
+      if (stop()) return removed
+      const rows = this.#page.all(after, CHUNK) as Array<{ seq: number; received_at: number }>
+      if (rows.length === 0) return removed
+      const last = Number(rows[rows.length - 1]!.seq)
+      removed += Number(this.#deliveries.run(after, last, before).changes)
+      removed += Number(this.#events.run(after, last, before).changes)
+      after = last
+      if (rows.length < CHUNK || rows.some((row) => Number(row.received_at) >= before)) return removed
+      // Let the callbacks that arrived meanwhile be answered before the next chunk.
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Retention on SQLite (src/store/sqlite/prune.ts): a chunk of events at a time, with the event
+ * loop free between chunks, so a large prune never holds up the answers to Tencent; and exactly
+ * the rows retention retires go.
+ */
+import { afterEach, describe, expect, it } from 'bun:test'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import { SqliteStore } from '../../src/store/sqlite/store.ts'
+import { tempDir } from '../helpers/gateway.ts'
+
+const DAY = 86_400_000
+let store: SqliteStore | undefined
+afterEach(async () => {
+  await store?.close()
+  store = undefined
+})
+
+/** `count` events received at `receivedAt`, each with deliveries of the given statuses, written straight into the file. */
+function fill(path: string, count: number, receivedAt: number, statuses: string[]): void {
+  const db = new DatabaseSync(path)
+  db.exec('BEGIN')
+  const event = db.prepare("INSERT INTO events (id, command, sdk_app_id, received_at, body) VALUES (?, 'Live.CallbackAfterDestroyRoom', '1', ?, '{}')")
+  const delivery = db.prepare('INSERT INTO deliveries (event_seq, plugin, status, attempts, next_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)')
+  for (let i = 0; i < count; i++) {
+    const { lastInsertRowid } = event.run(`e-${receivedAt}-${statuses.join('')}-${i}`, receivedAt)
+    statuses.forEach((status, k) => delivery.run(lastInsertRowid, `p${k}`, status, receivedAt, receivedAt))
+  }
+  db.exec('COMMIT')
+  db.close()
+}
+
+function count(path: string, sql: string): number {
+  const db = new DatabaseSync(path)
+  try {
+    return Number((db.prepare(sql).get() as { n: number }).n)
+  } finally {
+    db.close()
+  }
+}
+
+describe('SQLite retention prune', () => {
+  it('deletes a large backlog a chunk at a time, with turns of the event loop in between', async () => {
+    const path = join(tempDir('prune-'), 'g.db')
+    await new SqliteStore({ path }).close()
+    const old = Date.now() - 10 * DAY
+    fill(path, 6000, old, ['done', 'done'])
+    store = new SqliteStore({ path })
+    let turns = 0
+    let ticking = true
+    const tick = () => {
+      if (!ticking) return
+      turns++
+      setImmediate(tick)
+    }
+    setImmediate(tick)
+    const removed = await store.prune(Date.now() - 7 * DAY)
+    ticking = false
+    expect(removed).toBe(18_000)
+    // Six chunks of 1,000 events: the loop turned between them, not only after the whole prune.
+    expect(turns).toBeGreaterThanOrEqual(5)
+    expect(count(path, 'SELECT COUNT(*) AS n FROM events')).toBe(0)
+  })
+
+  it('keeps pending and dead deliveries with their events, recent ones, and deletes old finished events without deliveries', async () => {
+    const path = join(tempDir('prune-'), 'g.db')
+    await new SqliteStore({ path }).close()
+    const old = Date.now() - 10 * DAY
+    fill(path, 1500, old, ['done']) // retired: 3000 rows
+    fill(path, 10, old, ['pending', 'done']) // events kept, their done deliveries go: 10 rows
+    fill(path, 10, old, ['dead']) // kept
+    fill(path, 1200, old, []) // unrouted, retired: 1200 rows
+    fill(path, 20, Date.now(), ['done']) // recent, kept
+    store = new SqliteStore({ path })
+    expect(await store.prune(Date.now() - 7 * DAY)).toBe(3000 + 10 + 1200)
+    expect(count(path, 'SELECT COUNT(*) AS n FROM events')).toBe(40)
+    expect(count(path, "SELECT COUNT(*) AS n FROM deliveries WHERE status = 'pending'")).toBe(10)
+    expect(count(path, "SELECT COUNT(*) AS n FROM deliveries WHERE status = 'dead'")).toBe(10)
+    expect(count(path, "SELECT COUNT(*) AS n FROM deliveries WHERE status = 'done'")).toBe(20)
+    // Nothing more to do, and a second run finds it so.
+    expect(await store.prune(Date.now() - 7 * DAY)).toBe(0)
+  })
+
+  it('stops between chunks once the store is closed', async () => {
+    const path = join(tempDir('prune-'), 'g.db')
+    await new SqliteStore({ path }).close()
+    fill(path, 5000, Date.now() - 10 * DAY, ['done'])
+    const closing = new SqliteStore({ path })
+    const pruned = closing.prune(Date.now() - 7 * DAY)
+    await closing.close()
+    const removed = await pruned
+    expect(removed).toBeLessThan(10_000)
+    expect(count(path, 'SELECT COUNT(*) AS n FROM events')).toBeGreaterThan(0)
+  })
+})
