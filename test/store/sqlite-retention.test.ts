@@ -1,12 +1,13 @@
 /**
- * Retention on SQLite (src/store/sqlite/prune.ts): a chunk of events at a time, with the event
- * loop free between chunks, so a large prune never holds up the answers to Tencent; and exactly
- * the rows retention retires go.
+ * What the rows kept for retention must not cost the serving thread on SQLite: the prune
+ * (src/store/sqlite/prune.ts) goes a chunk of events at a time, with the event loop free between
+ * chunks, and deletes exactly what retention retires; the queue stats behind /metrics read the
+ * pending and dead rows only.
  */
 import { afterEach, describe, expect, it } from 'bun:test'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
-import { SqliteStore } from '../../src/store/sqlite/store.ts'
+import { SqliteStore, STATS_SQL } from '../../src/store/sqlite/store.ts'
 import { tempDir } from '../helpers/gateway.ts'
 
 const DAY = 86_400_000
@@ -91,5 +92,34 @@ describe('SQLite retention prune', () => {
     const removed = await pruned
     expect(removed).toBeLessThan(10_000)
     expect(count(path, 'SELECT COUNT(*) AS n FROM events')).toBeGreaterThan(0)
+  })
+})
+
+describe('SQLite queue stats', () => {
+  it('reads only the pending and dead rows, through their indexes, never the done rows kept for retention', async () => {
+    const path = join(tempDir('stats-'), 'g.db')
+    await new SqliteStore({ path }).close()
+    const db = new DatabaseSync(path)
+    try {
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${STATS_SQL}`).all() as Array<{ detail: string }>).map((row) => row.detail)
+      const scans = plan.filter((detail) => /^SCAN deliveries/.test(detail))
+      expect(scans).toHaveLength(2)
+      for (const scan of scans) expect(scan).toMatch(/USING (COVERING )?INDEX deliveries_(due|dead)/)
+    } finally {
+      db.close()
+    }
+  })
+
+  it('counts pending and dead per instance, with the oldest pending event', async () => {
+    const path = join(tempDir('stats-'), 'g.db')
+    await new SqliteStore({ path }).close()
+    fill(path, 300, 1000, ['done', 'done'])
+    fill(path, 2, 2000, ['pending', 'dead'])
+    fill(path, 3, 3000, ['dead', 'pending'])
+    store = new SqliteStore({ path })
+    expect(await store.stats()).toEqual([
+      { plugin: 'p0', pending: 2, dead: 3, oldestPendingAt: 2000 },
+      { plugin: 'p1', pending: 3, dead: 2, oldestPendingAt: 3000 },
+    ])
   })
 })
