@@ -9,7 +9,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { s1Config, SECONDS, signedQuery, spawnWithPort, stop } from './lib.ts'
+import { s1Config, signedQuery, spawnWithPort, stop } from './lib.ts'
 import { runOpenLoop } from './open-loop.ts'
 import { lineCounter } from './proc.ts'
 
@@ -45,7 +45,7 @@ await Bun.sleep(300)
 const logLines = lineCounter(join(dirname(config), 'logs/callbacks.jsonl'))
 const linesBefore = logLines()
 const before = threads(gateway.child.pid)
-const load = await runOpenLoop({ url, rate, seconds: SECONDS === 10 ? seconds : SECONDS, body: 'destroy-room' })
+const load = await runOpenLoop({ url, rate, seconds, body: 'destroy-room' })
 const answered = load.answered - load.non200
 if (routeList.includes('audit-log')) {
   const started = performance.now()
