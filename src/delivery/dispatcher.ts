@@ -13,6 +13,7 @@ import { backoffDelay } from './backoff.ts'
 import { withTimeout } from '../timeout.ts'
 import { Lane } from './lane.ts'
 import type { ClaimedDelivery, DeliveryStore } from '../store/store.ts'
+import type { AttemptTiming } from '../store/event-log.ts'
 
 /** What one attempt came to: done, a retry scheduled, a dead letter, or cut off by shutdown. */
 export type DeliveryOutcome = 'done' | 'retry' | 'dead' | 'interrupted'
@@ -149,23 +150,34 @@ export class Dispatcher {
       event = toGatewayEvent(delivery, attempt, this.#appName(delivery.event.sdkAppId))
     } catch (error) {
       const reason = `stored body is unreadable: ${(error as Error).message}`
-      record(() => this.store.bury(delivery.id, reason))
+      const timing = { at: Date.now(), ms: 0 }
+      record(() => this.store.bury(delivery.id, reason, timing))
       this.#onOutcome?.(spec.id, 'dead', 0)
       return
     }
+    const at = Date.now()
     const started = performance.now()
     try {
       await spec.instance.deliver(event)
     } catch (error) {
-      const outcome = this.#failed(spec, delivery, attempt, error, record)
-      this.#onOutcome?.(spec.id, outcome, performance.now() - started)
+      const timing = { at, ms: performance.now() - started }
+      const outcome = this.#failed(spec, delivery, attempt, error, record, timing)
+      this.#onOutcome?.(spec.id, outcome, timing.ms)
       return
     }
-    record(() => this.store.complete(delivery.id))
-    this.#onOutcome?.(spec.id, 'done', performance.now() - started)
+    const timing = { at, ms: performance.now() - started }
+    record(() => this.store.complete(delivery.id, timing))
+    this.#onOutcome?.(spec.id, 'done', timing.ms)
   }
 
-  #failed(spec: LaneSpec, delivery: ClaimedDelivery, attempt: number, error: unknown, record: (write: () => Promise<void>) => void): DeliveryOutcome {
+  #failed(
+    spec: LaneSpec,
+    delivery: ClaimedDelivery,
+    attempt: number,
+    error: unknown,
+    record: (write: () => Promise<void>) => void,
+    timing: AttemptTiming,
+  ): DeliveryOutcome {
     const message = this.#scrub(describeError(error))
     const fields = { plugin: spec.id, eventId: delivery.event.id, deliveryId: delivery.id, attempt, error: message }
     if (this.stopping && this.aborted?.()) {
@@ -176,12 +188,12 @@ export class Dispatcher {
     }
     if (error instanceof PermanentError) {
       this.logger.warn('delivery failed permanently; dead-lettered', fields)
-      record(() => this.store.bury(delivery.id, message))
+      record(() => this.store.bury(delivery.id, message, timing))
       return 'dead'
     }
     if (attempt >= spec.retry.maxAttempts) {
       this.logger.warn('delivery failed; attempts exhausted; dead-lettered', { ...fields, maxAttempts: spec.retry.maxAttempts })
-      record(() => this.store.bury(delivery.id, message))
+      record(() => this.store.bury(delivery.id, message, timing))
       return 'dead'
     }
     // A sink's own Retry-After wins over backoff, within the instance's maxDelayMs.
@@ -189,7 +201,7 @@ export class Dispatcher {
     this.logger.warn('delivery failed; will retry', { ...fields, retryInMs: delay })
     const nextAt = Date.now() + delay
     // Once committed, the lane of this id (a reload may have replaced it) wakes at its time.
-    record(() => this.store.retry(delivery.id, nextAt, message).then(() => this.#lanes.get(spec.id)?.wakeAt(nextAt)))
+    record(() => this.store.retry(delivery.id, nextAt, message, timing).then(() => this.#lanes.get(spec.id)?.wakeAt(nextAt)))
     return 'retry'
   }
 

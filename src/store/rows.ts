@@ -3,7 +3,8 @@
  * `event_id` for the event's id), so one mapping serves SQLite and PostgreSQL, whose drivers
  * return numbers and int8-as-text respectively.
  */
-import type { ClaimedDelivery, DeadLetter, QueueStats } from './store.ts'
+import type { AttemptOutcome, DeliverySummary, EventDetail, EventSummary } from './event-log.ts'
+import type { ClaimedDelivery, DeadLetter, DeliveryStatus, QueueStats } from './store.ts'
 
 type Row = Record<string, unknown>
 
@@ -58,4 +59,41 @@ export function queueStatsFromRow(row: Row): QueueStats {
   }
   if ('leased' in row) stats.inFlight = Number(row.leased ?? 0)
   return stats
+}
+
+export function deliverySummaryFromRow(row: Row): DeliverySummary {
+  return { id: Number(row.id), plugin: String(row.plugin), status: row.status as DeliveryStatus, attempts: Number(row.attempts) }
+}
+
+/** An events row of a list (no body), with its deliveries. */
+export function eventSummaryFromRow(row: Row, deliveries: DeliverySummary[]): EventSummary {
+  return {
+    id: String(row.id),
+    command: String(row.command),
+    sdkAppId: String(row.sdk_app_id),
+    receivedAt: Number(row.received_at),
+    decision: optional(row.decision),
+    deliveries,
+  }
+}
+
+/** One event with its delivery rows and the attempt rows of those (in the order they are to be shown). */
+export function eventDetailFromRows(event: Row, deliveries: Row[], attempts: Row[]): EventDetail {
+  const { deliveries: _, ...summary } = eventSummaryFromRow(event, [])
+  return {
+    ...summary,
+    clientIp: optional(event.client_ip),
+    optPlatform: optional(event.opt_platform),
+    body: String(event.body),
+    deliveries: deliveries.map((d) => ({
+      ...deliverySummaryFromRow(d),
+      nextAt: Number(d.next_at),
+      firstError: optional(d.first_error),
+      lastError: optional(d.last_error),
+      updatedAt: Number(d.updated_at),
+      history: attempts
+        .filter((a) => String(a.delivery_id) === String(d.id))
+        .map((a) => ({ at: Number(a.at), ms: Number(a.ms), outcome: a.outcome as AttemptOutcome, error: optional(a.error) })),
+    })),
+  }
 }

@@ -1,3 +1,5 @@
+import type { AttemptTiming, EventLog } from './event-log.ts'
+
 /**
  * The store interface: where a callback becomes durable, and where each plugin
  * instance's queue lives. SQLite implements it for one machine; a PostgreSQL store can
@@ -94,7 +96,7 @@ export interface ClaimOptions {
   sweep?: boolean
 }
 
-export interface DeliveryStore {
+export interface DeliveryStore extends EventLog {
   readonly kind: string
   /**
    * True when other processes claim from the same queues (PostgreSQL): the dispatcher then
@@ -116,10 +118,11 @@ export interface DeliveryStore {
   claimDue(plugin: string, options: ClaimOptions): Promise<ClaimedDelivery[]>
   /** The earliest future due time of a pending delivery, if any. */
   nextDueAt(plugin: string, after: number): Promise<number | undefined>
-  complete(id: number): Promise<void>
-  retry(id: number, nextAt: number, error: string): Promise<void>
+  /** Each outcome also records the attempt (`timing`: when it started and how long it took; now and 0 without). */
+  complete(id: number, timing?: AttemptTiming): Promise<void>
+  retry(id: number, nextAt: number, error: string, timing?: AttemptTiming): Promise<void>
   /** Dead-letter now (attempts exhausted, or a permanent error). */
-  bury(id: number, error: string): Promise<void>
+  bury(id: number, error: string, timing?: AttemptTiming): Promise<void>
   /** Gives a claim back untouched (shutdown before the attempt started). */
   release(id: number): Promise<void>
   listDead(plugin?: string): Promise<DeadLetter[]>

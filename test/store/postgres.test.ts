@@ -38,7 +38,7 @@ describePg('PgStore', () => {
     open.push(...stores)
     const sql = rawSql(url)
     try {
-      expect((await sql`SELECT version FROM gateway_migrations ORDER BY version`).map((r) => r.version)).toEqual([1, 2])
+      expect((await sql`SELECT version FROM gateway_migrations ORDER BY version`).map((r) => r.version)).toEqual([1, 2, 3])
     } finally {
       await sql.end()
     }
@@ -50,10 +50,10 @@ describePg('PgStore', () => {
     const sql = rawSql(url)
     await sql`INSERT INTO gateway_migrations (version) VALUES (99)`
     await sql.end()
-    await expect(PgStore.open({ url })).rejects.toThrow('holds store migration 99; this version knows up to 2')
+    await expect(PgStore.open({ url })).rejects.toThrow('holds store migration 99; this version knows up to 3')
   })
 
-  it('applies migration 2 to a schema at version 1, keeping its queue and dedup keys', async () => {
+  it('applies migrations 2 and 3 to a schema at version 1, keeping its queue and dedup keys', async () => {
     const url = freshPgUrl('v1')
     const sql = rawSql(url)
     const at = Date.now() - 1000
@@ -67,7 +67,7 @@ describePg('PgStore', () => {
       await sql`INSERT INTO gateway_deliveries (event_seq, plugin, next_at, updated_at) SELECT seq, 'a', ${at}, ${at} FROM gateway_events`
       await sql`INSERT INTO gateway_dedup (key, received_at) VALUES ('k-old', ${at})`
       const s = await store(url, { dedupWindowMs: 60_000 })
-      expect((await sql`SELECT version FROM gateway_migrations ORDER BY version`).map((r) => r.version)).toEqual([1, 2])
+      expect((await sql`SELECT version FROM gateway_migrations ORDER BY version`).map((r) => r.version)).toEqual([1, 2, 3])
       const [old] = await s.claimDue('a', { now: Date.now(), limit: 10 })
       expect(old!.event).toMatchObject({ id: 'old-1', decision: undefined })
       await s.complete(old!.id)

@@ -8,12 +8,18 @@ import { GroupCommit } from '../../group-commit.ts'
 import { StoreUnavailableError } from '../../errors.ts'
 import type { AppendResult, NewEvent } from '../store.ts'
 import type { Sql } from './connect.ts'
+import { searchTerms } from '../search-terms.ts'
 
 /** `token` names the claim the outcome belongs to (taken when the attempt ended). */
-export type Outcome =
+export type Outcome = (
   | { kind: 'complete'; id: number; token: string }
   | { kind: 'retry'; id: number; token: string; nextAt: number; error: string }
   | { kind: 'bury'; id: number; token: string; error: string }
+) & {
+  /** The attempt: when it started (Unix ms) and how long it took. */
+  at: number
+  ms: number
+}
 
 export type Write = { kind: 'event'; event: NewEvent } | Outcome
 
@@ -43,6 +49,8 @@ export interface CommitWriterOptions {
   commitTimeoutMs: number
   /** Called with the plugin ids that got new work, after each commit that added any. */
   onCommitted: (plugins: Set<string>) => void
+  /** Write each event's searchable payload values (gateway_event_terms) with it. @default false */
+  searchTerms?: boolean
 }
 
 export class CommitWriter {
@@ -52,6 +60,7 @@ export class CommitWriter {
   #dedupWindowMs: number
   #commitTimeoutMs: number
   #onCommitted: (plugins: Set<string>) => void
+  #searchTerms: boolean
   /**
    * One commit statement at a time; what arrives meanwhile gathers for the next. (Several in
    * flight measured no faster in S6, and a stalled database would pile them up, starving the
@@ -69,6 +78,7 @@ export class CommitWriter {
     this.#dedupWindowMs = options.dedupWindowMs
     this.#commitTimeoutMs = options.commitTimeoutMs
     this.#onCommitted = options.onCommitted
+    this.#searchTerms = options.searchTerms ?? false
   }
 
   /**
@@ -193,6 +203,7 @@ export class CommitWriter {
     const e = events.map((x) => x.event)
     const keyed = e.filter((x) => this.#dedupWindowMs > 0 && x.dedupKey !== undefined)
     const targets = e.flatMap((x) => x.targets.map((plugin) => ({ id: x.id, plugin, at: x.receivedAt })))
+    const terms = this.#searchTerms ? e.flatMap((x) => searchTerms(x.body).map((term) => ({ id: x.id, term }))) : []
     const plugins = [...new Set(targets.map((t) => t.plugin))]
     const [row] = await this.#sql<[{ stored: string[] }]>`
       WITH fresh AS (
@@ -220,10 +231,16 @@ export class CommitWriter {
         FROM unnest(${targets.map((t) => t.id)}::text[], ${targets.map((t) => t.plugin)}::text[], ${targets.map((t) => t.at)}::int8[]) AS t(event_id, plugin, at)
         JOIN stored ON stored.id = t.event_id
         RETURNING plugin
+      ), searchable AS (
+        INSERT INTO gateway_event_terms (event_seq, term)
+        SELECT stored.seq, t.term
+        FROM unnest(${terms.map((t) => t.id)}::text[], ${terms.map((t) => t.term)}::text[]) AS t(event_id, term)
+        JOIN stored ON stored.id = t.event_id
       ), outcome AS (
         SELECT * FROM unnest(${outcomes.map((o) => o.id)}::int8[], ${outcomes.map((o) => o.token)}::int8[], ${outcomes.map((o) => o.kind)}::text[],
-                             ${outcomes.map((o) => (o.kind === 'retry' ? o.nextAt : 0))}::int8[], ${outcomes.map((o) => (o.kind === 'complete' ? null : o.error))}::text[])
-          AS o(id, token, kind, next_at, error)
+                             ${outcomes.map((o) => (o.kind === 'retry' ? o.nextAt : 0))}::int8[], ${outcomes.map((o) => (o.kind === 'complete' ? null : o.error))}::text[],
+                             ${outcomes.map((o) => o.at)}::int8[], ${outcomes.map((o) => o.ms)}::real[])
+          AS o(id, token, kind, next_at, error, at, ms)
       ), held AS (
         -- Outcomes apply only while this instance still holds the lease: a late outcome of a lease
         -- that expired and was taken over cannot overwrite the new owner's state.
@@ -240,6 +257,10 @@ export class CommitWriter {
         FROM outcome o JOIN held ON held.delivery_id = o.id
         WHERE d.id = o.id
         RETURNING d.id
+      ), attempted AS (
+        INSERT INTO gateway_attempts (delivery_id, at, ms, outcome, error)
+        SELECT o.id, o.at, o.ms, CASE o.kind WHEN 'complete' THEN 'done' WHEN 'bury' THEN 'dead' ELSE 'retry' END, o.error
+        FROM outcome o JOIN held ON held.delivery_id = o.id
       ), relaxed AS (
         -- A batch of outcomes only is not worth an fsync: if the server loses it, those deliveries
         -- are made again (at least once). A batch with events commits as the server is configured.

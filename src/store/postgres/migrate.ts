@@ -7,7 +7,7 @@ import { GatewayError } from '../../errors.ts'
 import type { Sql } from './connect.ts'
 
 /** Every migration's version, oldest first. A new one adds its file and its number here. */
-const VERSIONS = [1, 2]
+const VERSIONS = [1, 2, 3]
 
 function migrationSql(version: number): string {
   return readFileSync(new URL(`./migrations/${String(version).padStart(3, '0')}.sql`, import.meta.url), 'utf8')

@@ -39,6 +39,8 @@ import type {
   QueueStats,
 } from '../store.ts'
 import { CommitWriter, type Outcome } from './commit.ts'
+import { activity, getEvent, listEvents } from './event-log.ts'
+import type { ActivityMinute, AttemptTiming, EventDetail, EventPage, EventQuery } from '../event-log.ts'
 import { connect, type Sql } from './connect.ts'
 import { Leases } from './leases.ts'
 import { migrate } from './migrate.ts'
@@ -59,10 +61,14 @@ export interface PgStoreOptions {
   commitTimeoutMs?: number
   /** Where the store reports trouble that is not an error of any one call (lost leases). */
   warn?: (message: string, fields: Record<string, unknown>) => void
+  /** Write each event's searchable payload values with it (the admin console's search). @default false */
+  searchTerms?: boolean
 }
 
 /** How long close() waits for claims and writes under way. */
 const CLOSE_WAIT_MS = 5000
+
+const attempt = (timing?: AttemptTiming) => ({ at: timing?.at ?? Date.now(), ms: timing?.ms ?? 0 })
 
 async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))
@@ -96,6 +102,7 @@ export class PgStore implements DeliveryStore {
       channel,
       dedupWindowMs: this.#dedupWindowMs,
       commitTimeoutMs: this.#commitTimeoutMs,
+      searchTerms: options.searchTerms,
       onCommitted: (plugins) => {
         for (const listener of this.#listeners) listener(plugins)
       },
@@ -201,16 +208,28 @@ export class PgStore implements DeliveryStore {
     this.#leases.unclaim(id, outcome.token)
   }
 
-  complete(id: number): Promise<void> {
-    return this.#settle(id, { kind: 'complete', id, token: this.#leases.tokenOf(id) })
+  complete(id: number, timing?: AttemptTiming): Promise<void> {
+    return this.#settle(id, { kind: 'complete', id, token: this.#leases.tokenOf(id), ...attempt(timing) })
   }
 
-  retry(id: number, nextAt: number, error: string): Promise<void> {
-    return this.#settle(id, { kind: 'retry', id, token: this.#leases.tokenOf(id), nextAt, error: clipError(error) })
+  retry(id: number, nextAt: number, error: string, timing?: AttemptTiming): Promise<void> {
+    return this.#settle(id, { kind: 'retry', id, token: this.#leases.tokenOf(id), nextAt, error: clipError(error), ...attempt(timing) })
   }
 
-  bury(id: number, error: string): Promise<void> {
-    return this.#settle(id, { kind: 'bury', id, token: this.#leases.tokenOf(id), error: clipError(error) })
+  bury(id: number, error: string, timing?: AttemptTiming): Promise<void> {
+    return this.#settle(id, { kind: 'bury', id, token: this.#leases.tokenOf(id), error: clipError(error), ...attempt(timing) })
+  }
+
+  listEvents(query: EventQuery): Promise<EventPage> {
+    return listEvents(this.#sql, query)
+  }
+
+  getEvent(id: string): Promise<EventDetail | undefined> {
+    return getEvent(this.#sql, id)
+  }
+
+  activity(since: number): Promise<ActivityMinute[]> {
+    return activity(this.#sql, since)
   }
 
   /** Never rejects: if the database is unreachable the lease simply expires. */

@@ -6,8 +6,8 @@
  * 100,000 events (two deliveries each), so an hour of callbacks at 2,000/s (7.2 million) would
  * have stopped every answer for about 20 s, and Tencent gives up after 2 s. A chunk here is
  * CHUNK events read in rowid order (a range of the primary key, never a scan), their done
- * deliveries (through the deliveries_event index) and then those of them left without any
- * delivery: about 3 ms.
+ * deliveries (through the deliveries_event index) with their attempts, and then those of them
+ * left without any delivery, with their search entries: about 3 ms.
  *
  * Events are stored in arrival order, so `received_at` grows with `seq`, except that a Before
  * callback is stored when its decision is made (up to its budget later). The walk stops at the
@@ -22,14 +22,19 @@ export class SqlitePrune {
   #page: StatementSync
   #deliveries: StatementSync
   #events: StatementSync
+  #attempts: StatementSync
+  #search: StatementSync
 
   constructor(db: DatabaseSync) {
     this.#page = db.prepare('SELECT seq, received_at FROM events WHERE seq > ? ORDER BY seq LIMIT ?')
     // The chunk's bounds as (first, last] seq, with the cut-off.
-    this.#deliveries = db.prepare("DELETE FROM deliveries WHERE event_seq > ? AND event_seq <= ? AND status = 'done' AND updated_at < ?")
+    const done = "SELECT id FROM deliveries WHERE event_seq > ? AND event_seq <= ? AND status = 'done' AND updated_at < ?"
+    this.#attempts = db.prepare(`DELETE FROM attempts WHERE delivery_id IN (${done})`)
+    this.#deliveries = db.prepare(`DELETE FROM deliveries WHERE id IN (${done})`)
     this.#events = db.prepare(
-      'DELETE FROM events WHERE seq > ? AND seq <= ? AND received_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_seq = events.seq)',
+      'DELETE FROM events WHERE seq > ? AND seq <= ? AND received_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_seq = events.seq) RETURNING seq',
     )
+    this.#search = db.prepare('DELETE FROM event_search WHERE rowid = ?')
   }
 
   /**
@@ -44,8 +49,11 @@ export class SqlitePrune {
       const rows = this.#page.all(after, CHUNK) as Array<{ seq: number; received_at: number }>
       if (rows.length === 0) return removed
       const last = Number(rows[rows.length - 1]!.seq)
+      this.#attempts.run(after, last, before)
       removed += Number(this.#deliveries.run(after, last, before).changes)
-      removed += Number(this.#events.run(after, last, before).changes)
+      const gone = this.#events.all(after, last, before) as Array<{ seq: number }>
+      removed += gone.length
+      for (const { seq } of gone) this.#search.run(seq)
       after = last
       if (rows.length < CHUNK || rows.some((row) => Number(row.received_at) >= before)) return removed
       // Let the callbacks that arrived meanwhile be answered before the next chunk.

@@ -8,7 +8,10 @@ import { DatabaseSync } from 'node:sqlite'
 import { GatewayError } from '../../errors.ts'
 
 /**
- * Schema version 3. `deliveries_dead` (added within version 3, created at the next start) lets
+ * Schema version 3. Added within version 3, each created at the next start (a version 3 binary
+ * that predates them ignores them): `attempts`, one row per delivery attempt, written with its
+ * outcome; `event_search`, the payload values an operator searches by (search-index.ts), filled
+ * in the background up to `search_state.indexed_seq`. `deliveries_dead` (added within version 3, created at the next start) lets
  * stats and the dead-letter list read the dead letters alone: without it both scanned every
  * delivery row kept for retention, on the serving thread (45 ms per 600,000 rows).
  * `seq` is the rowid (one B-tree per event; the UUID `id` is a plain column:
@@ -46,6 +49,16 @@ CREATE TABLE IF NOT EXISTS deliveries (
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (plugin, next_at, id) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS deliveries_event ON deliveries (event_seq);
 CREATE INDEX IF NOT EXISTS deliveries_dead ON deliveries (plugin, id) WHERE status = 'dead';
+CREATE TABLE IF NOT EXISTS attempts (
+  delivery_id INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  ms REAL NOT NULL,
+  outcome TEXT NOT NULL,
+  error TEXT
+);
+CREATE INDEX IF NOT EXISTS attempts_delivery ON attempts (delivery_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS event_search USING fts5(terms, content='', contentless_delete=1, tokenize="unicode61 tokenchars '_'");
+CREATE TABLE IF NOT EXISTS search_state (id INTEGER PRIMARY KEY CHECK (id = 1), indexed_seq INTEGER NOT NULL);
 `
 
 /** The file a path names, through symlinks (of the file or of its folders), existing or not. */

@@ -24,7 +24,12 @@ import { DedupWindow, type DedupRow } from './dedup-window.ts'
 import { StoreFiles } from './files.ts'
 import { claimStore, type StoreOwnership } from './owner.ts'
 import { SqlitePrune } from './prune.ts'
+import { SqliteEventLog } from './event-log.ts'
+import { SearchIndex } from './search-index.ts'
+import { ActivityCounter } from '../activity.ts'
+import type { ActivityMinute, AttemptOutcome, AttemptTiming, EventDetail, EventPage, EventQuery } from '../event-log.ts'
 import { opening, openDatabase, realStorePath } from './schema.ts'
+import type { SqlParams } from './transaction.ts'
 import type {
   AppendResult,
   ClaimedDelivery,
@@ -70,6 +75,11 @@ export interface SqliteStoreOptions {
   create?: boolean
   /** Told when the store stops acknowledging, with the reason. */
   warn?: (message: string, fields?: Record<string, unknown>) => void
+  /**
+   * Keep the id search index filled in the background (search-index.ts): the admin console's
+   * search. Only a serving store indexes. @default false
+   */
+  searchIndex?: boolean
 }
 
 export class SqliteStore implements DeliveryStore {
@@ -86,6 +96,9 @@ export class SqliteStore implements DeliveryStore {
   #statements: Record<string, StatementSync>
   #dedup: DedupWindow | undefined
   #prune: SqlitePrune | undefined
+  #search: SearchIndex | undefined
+  #events: SqliteEventLog
+  #activity = new ActivityCounter()
 
   constructor(options: SqliteStoreOptions) {
     const { path } = options
@@ -132,7 +145,22 @@ export class SqliteStore implements DeliveryStore {
         "UPDATE deliveries SET status = 'dead', attempts = attempts + 1, first_error = COALESCE(first_error, ?), last_error = ?, updated_at = ? WHERE id = ?",
       ),
       nextDue: db.prepare("SELECT MIN(next_at) AS at FROM deliveries WHERE plugin = ? AND status = 'pending' AND next_at > ?"),
+      attempt: db.prepare('INSERT INTO attempts (delivery_id, at, ms, outcome, error) VALUES (?, ?, ?, ?, ?)'),
+      indexedSeq: db.prepare('SELECT indexed_seq FROM search_state WHERE id = 1'),
     }
+    if (options.searchIndex && options.serve) {
+      this.#search = new SearchIndex(
+        db,
+        () => this.#writer.durableSeq,
+        () => !this.#closed && !this.failed,
+      )
+      this.#search.start()
+    }
+    // Another process (the CLI) reads how far the serving process indexed.
+    this.#events = new SqliteEventLog(
+      db,
+      () => this.#search?.indexedSeq ?? Number((this.#statements.indexedSeq.get() as { indexed_seq?: number } | undefined)?.indexed_seq ?? 0),
+    )
     this.#claims = new SqliteClaims(db)
     const windowMs = options.dedupWindowMs ?? 0
     if (windowMs > 0) {
@@ -143,8 +171,14 @@ export class SqliteStore implements DeliveryStore {
 
   append(event: NewEvent): Promise<AppendResult> {
     const key = this.#dedup ? event.dedupKey : undefined
-    if (key === undefined) return this.#writer.enqueue({ kind: 'event', event })
-    return this.#dedup!.append(key, event.receivedAt, event.decision, () => this.#writer.enqueue({ kind: 'event', event }))
+    const stored =
+      key === undefined
+        ? this.#writer.enqueue({ kind: 'event', event })
+        : this.#dedup!.append(key, event.receivedAt, event.decision, () => this.#writer.enqueue({ kind: 'event', event }))
+    return stored.then((result) => {
+      if (result === 'stored') this.#activity.callback()
+      return result
+    })
   }
 
   /** From memory (the dedup window); waits for a first copy still committing. */
@@ -183,8 +217,16 @@ export class SqliteStore implements DeliveryStore {
    * Records an outcome. If it cannot be written the claim stays, so the delivery is not handed
    * out again: the dispatcher holds the outcome and writes it again later, or releases it.
    */
-  async #settle(id: number, statement: StatementSync, params: Array<string | number | null>): Promise<void> {
-    await this.#writer.enqueue({ kind: 'sql', statement, params })
+  async #settle(id: number, statement: StatementSync, params: SqlParams, outcome: AttemptOutcome, timing?: AttemptTiming, error?: string): Promise<void> {
+    const at = timing?.at ?? Date.now()
+    await this.#writer.enqueue({
+      kind: 'sql',
+      statements: [
+        [statement, params],
+        [this.#statements.attempt, [id, at, timing?.ms ?? 0, outcome, error ?? null]],
+      ],
+    })
+    this.#activity.outcome(outcome, at)
     this.#unclaim(id)
   }
 
@@ -195,18 +237,36 @@ export class SqliteStore implements DeliveryStore {
     for (const listener of this.#releaseListeners) listener(plugin)
   }
 
-  complete(id: number): Promise<void> {
-    return this.#settle(id, this.#statements.complete, [Date.now(), id])
+  complete(id: number, timing?: AttemptTiming): Promise<void> {
+    return this.#settle(id, this.#statements.complete, [Date.now(), id], 'done', timing)
   }
 
-  retry(id: number, nextAt: number, error: string): Promise<void> {
+  retry(id: number, nextAt: number, error: string, timing?: AttemptTiming): Promise<void> {
     const text = clipError(error)
-    return this.#settle(id, this.#statements.retry, [nextAt, text, text, Date.now(), id])
+    return this.#settle(id, this.#statements.retry, [nextAt, text, text, Date.now(), id], 'retry', timing, text)
   }
 
-  bury(id: number, error: string): Promise<void> {
+  bury(id: number, error: string, timing?: AttemptTiming): Promise<void> {
     const text = clipError(error)
-    return this.#settle(id, this.#statements.bury, [text, text, Date.now(), id])
+    return this.#settle(id, this.#statements.bury, [text, text, Date.now(), id], 'dead', timing, text)
+  }
+
+  /** Resolves once every event committed so far is in the search index (tests, benchmarks). */
+  async searchCaughtUp(): Promise<void> {
+    await this.#search?.catchUp()
+  }
+
+  async listEvents(query: EventQuery): Promise<EventPage> {
+    return this.#events.listEvents(query)
+  }
+
+  async getEvent(id: string): Promise<EventDetail | undefined> {
+    return this.#events.getEvent(id)
+  }
+
+  /** Counted in memory by this process since it started (activity.ts). */
+  async activity(since: number): Promise<ActivityMinute[]> {
+    return this.#activity.minutes(since)
   }
 
   async release(id: number): Promise<void> {
@@ -270,6 +330,7 @@ export class SqliteStore implements DeliveryStore {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#dedup?.close()
+    await this.#search?.stop()
     // Writes already queued (delivery outcomes) still land, and are synced, before the file closes.
     await this.#writer.close().catch(() => {})
     this.#closed = true

@@ -5,7 +5,9 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import type { ClaimedDelivery, NewEvent } from '../store.ts'
 
-export type Write = { kind: 'event'; event: NewEvent } | { kind: 'sql'; statement: StatementSync; params: Array<string | number | null> }
+export type SqlParams = Array<string | number | null>
+/** An event with its delivery rows, or statements run as one write (a delivery outcome and its attempt). */
+export type Write = { kind: 'event'; event: NewEvent } | { kind: 'sql'; statements: Array<[StatementSync, SqlParams]> }
 
 export class BatchTransaction {
   #db: DatabaseSync
@@ -49,7 +51,7 @@ export class BatchTransaction {
     try {
       for (const write of writes) {
         if (write.kind === 'sql') {
-          write.statement.run(...write.params)
+          for (const [statement, params] of write.statements) statement.run(...params)
           seqs.push(-1)
           continue
         }

@@ -1,0 +1,20 @@
+-- The operator's view (docs/design.md §10): every delivery attempt, the payload values an event
+-- can be found by, and an event found by its id.
+CREATE TABLE gateway_attempts (
+  delivery_id int8 NOT NULL REFERENCES gateway_deliveries (id) ON DELETE CASCADE,
+  at int8 NOT NULL,
+  ms real NOT NULL,
+  outcome text NOT NULL,
+  error text
+);
+CREATE INDEX gateway_attempts_delivery ON gateway_attempts (delivery_id);
+-- Outcomes per minute over the last hour.
+CREATE INDEX gateway_attempts_at ON gateway_attempts (at);
+-- Each searchable value of an event's payload (src/store/search-terms.ts), exactly as it is.
+CREATE TABLE gateway_event_terms (
+  event_seq int8 NOT NULL REFERENCES gateway_events (seq) ON DELETE CASCADE,
+  term text NOT NULL
+);
+CREATE INDEX gateway_event_terms_term ON gateway_event_terms (term, event_seq);
+CREATE INDEX gateway_event_terms_event ON gateway_event_terms (event_seq);
+CREATE INDEX gateway_events_id ON gateway_events (id);
