@@ -17,6 +17,7 @@ import { deepMerge, isPlainObject } from './merge.ts'
 import { routeProblems } from './routes.ts'
 import { appsOf, appTokens, tencentProblems } from './apps.ts'
 import { routableApps, trtcProblems } from './trtc.ts'
+import { adminProblems } from './admin.ts'
 import { GatewayConfig, type PluginInstanceConfig, type RetryConfig } from './schema.ts'
 import { normalise, schemaErrors, unknownKeyErrors } from './schema-errors.ts'
 
@@ -161,7 +162,13 @@ function environmentOverrides(tree: Record<string, unknown>, env: Environ, probl
 }
 
 function collectSecrets(config: GatewayConfig, instances: PluginInstanceSpec[]): string[] {
-  const secrets = [config.tencent.token, ...(config.tencent.tokens ?? []), ...appTokens(appsOf(config.tencent)), config.trtc?.key ?? '']
+  const secrets = [
+    config.tencent.token,
+    ...(config.tencent.tokens ?? []),
+    ...appTokens(appsOf(config.tencent)),
+    config.trtc?.key ?? '',
+    config.admin?.token ?? '',
+  ]
   if (config.store.url) {
     const password = URL.canParse(config.store.url) ? new URL(config.store.url).password : ''
     if (password) secrets.push(decodeURIComponent(password), password)
@@ -281,7 +288,7 @@ export async function loadConfig({ path, environment, env = process.env, scope =
   }
   const ids = Object.keys(plugins)
   const formProblems = tencentProblems(tencentKeys, isPlainObject(config.tencent) ? config.tencent : undefined)
-  treeProblems.push(...formProblems, ...trtcProblems(config))
+  treeProblems.push(...formProblems, ...trtcProblems(config), ...adminProblems(config))
   // Routes' app: entries are checked against a table only when the table itself is sound.
   const trtcOk = config.trtc === undefined || (isPlainObject(config.trtc) && !treeProblems.some((p) => p.startsWith('trtc.')))
   const apps = isPlainObject(config.tencent) && !formProblems.length && trtcOk ? routableApps(config) : undefined

@@ -103,6 +103,22 @@ export const TrtcConfig = t.Object(
   closed,
 )
 
+/**
+ * The operator console and its JSON API (docs/design.md §10), on a port of their own, never the
+ * callback port. Absent: nothing listens. Off a loopback address a token is required.
+ */
+export const AdminConfig = t.Object(
+  {
+    /** The address to listen on; anything but a loopback address requires `token`. @default '127.0.0.1' */
+    hostname: t.String({ minLength: 1, default: '127.0.0.1' }),
+    /** @default 3001 */
+    port: t.Integer({ minimum: 0, maximum: 65535, default: 3001 }),
+    /** Every API request must carry `Authorization: Bearer <token>` (at least 16 characters); a secret. Empty: none (loopback only). */
+    token: t.String({ default: '' }),
+  },
+  closed,
+)
+
 export const StoreConfig = t.Object(
   {
     /** Embedded SQLite file, relative to the config file. @default './data/gateway.db' */
@@ -184,6 +200,7 @@ export const GatewayConfig = t.Object(
     log: LogConfig,
     tencent: TencentConfig,
     trtc: t.Optional(TrtcConfig),
+    admin: t.Optional(AdminConfig),
     store: StoreConfig,
     /** Same command + same payload within this window is delivered once. @default 600 */
     dedupWindowSeconds: t.Integer({ minimum: 0, default: 600 }),
@@ -204,4 +221,5 @@ export type RouteConfig = Static<typeof RouteConfig>
 export type TencentConfig = Static<typeof TencentConfig>
 export type AppConfig = Static<typeof AppConfig>
 export type TrtcConfig = Static<typeof TrtcConfig>
+export type AdminConfig = Static<typeof AdminConfig>
 export type PluginInstanceConfig = Static<typeof PluginInstanceConfig>

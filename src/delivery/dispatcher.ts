@@ -83,9 +83,10 @@ export class Dispatcher {
     })
   }
 
-  /** Wakes the current lane of `plugin`, if any (a retired lane gave claims back that it had taken for it). */
-  wake(plugin: string): void {
-    this.#lanes.get(plugin)?.wake()
+  /** Wakes the current lane of `plugin` (every lane without one): a retired lane gave claims back, or dead letters were replayed. */
+  wake(plugin?: string): void {
+    if (plugin === undefined) for (const lane of this.#lanes.values()) lane.wake()
+    else this.#lanes.get(plugin)?.wake()
   }
 
   start(): void {

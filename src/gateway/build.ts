@@ -5,6 +5,7 @@
  */
 import { dirname, join } from 'node:path'
 import type { LoadedConfig } from '../config/load.ts'
+import { createAdminApp, type AdminApp } from '../admin/api.ts'
 import type { GatewayConfig } from '../config/schema.ts'
 import { Dispatcher, type LaneSpec } from '../delivery/dispatcher.ts'
 import { compileAllowList, compileProxyTrust } from '../ingress/allow-list.ts'
@@ -33,6 +34,8 @@ export interface BuildOptions {
 
 export interface BuiltGateway {
   app: Gateway
+  /** The operator console and its API, when `admin` is configured (serve.ts listens on admin.port). */
+  admin?: AdminApp
   store: DeliveryStore
   dispatcher: Dispatcher
   /** The running plugin instances (a reload replaces the list). */
@@ -273,8 +276,20 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
     return closing
   }
 
+  const admin = loaded.config.admin
+    ? createAdminApp({
+        store,
+        token: loaded.config.admin.token,
+        appNames: () => appNames,
+        inFlight: () => dispatcher.inFlight(),
+        wake: (plugin) => dispatcher.wake(plugin),
+        logger,
+      })
+    : undefined
+
   return {
     app,
+    admin,
     store,
     dispatcher,
     get plugins() {

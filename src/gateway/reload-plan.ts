@@ -43,6 +43,7 @@ export function planReload(current: LoadedConfig, running: PluginInstanceSpec[],
   }
   // The TRTC path is a route of the app, fixed once it listens; its key and apps swap at once.
   if (current.config.trtc?.path !== next.config.trtc?.path) plan.needsRestart.push('trtc.path')
+  if (JSON.stringify(current.config.admin) !== JSON.stringify(next.config.admin)) plan.needsRestart.push('admin')
   return plan
 }
 

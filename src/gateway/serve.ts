@@ -10,6 +10,8 @@ import { buildGateway, type BuildOptions, type BuiltGateway } from './build.ts'
 
 export interface ServedGateway extends BuiltGateway {
   port: number
+  /** The admin console's port, when `admin` is configured. */
+  adminPort?: number
   /** Resolves when the gateway has shut down after a signal (or stop()). */
   stopped: Promise<void>
   stop(): Promise<void>
@@ -44,6 +46,27 @@ export async function serveGateway(loaded: LoadedConfig, runtime: Runtime, optio
     throw new GatewayError(`cannot listen on ${server.hostname}:${server.port}: ${(error as Error).message}`, 'LISTEN_FAILED', 1, { cause: error })
   }
 
+  // The console and its API on a port of their own, never the callback port (docs/design.md §10).
+  const adminConfig = loaded.config.admin
+  let adminListener: Awaited<ReturnType<Runtime['serve']>> | undefined
+  if (built.admin && adminConfig) {
+    const admin = built.admin
+    try {
+      adminListener = await runtime.serve({
+        hostname: adminConfig.hostname,
+        port: adminConfig.port,
+        fetch: (request) => admin.fetch(request),
+        maxRequestBodySize: 64 * 1024,
+      })
+    } catch (error) {
+      await running.stop()
+      await built.close()
+      throw new GatewayError(`cannot listen on admin ${adminConfig.hostname}:${adminConfig.port}: ${(error as Error).message}`, 'LISTEN_FAILED', 1, {
+        cause: error,
+      })
+    }
+  }
+
   let resolveStopped!: () => void
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve))
   let stopping: Promise<void> | undefined
@@ -61,6 +84,7 @@ export async function serveGateway(loaded: LoadedConfig, runtime: Runtime, optio
       built.logger.info('shutting down: no new callbacks; finishing in-flight deliveries')
       built.markDraining()
       await step('closing the listener', () => running.stop())
+      if (adminListener) await step('closing the admin listener', () => adminListener.stop())
       await step('closing the gateway', () => built.close())
       removeSignals()
       built.logger.info('stopped')
@@ -100,8 +124,14 @@ export async function serveGateway(loaded: LoadedConfig, runtime: Runtime, optio
     // What `kill -HUP` (reload) and `kill -TERM` need, when a supervisor is not the one asking.
     pid: process.pid,
   })
+  if (adminListener && adminConfig) {
+    built.logger.info('admin console listening', {
+      url: `http://${adminConfig.hostname}:${adminListener.port}/`,
+      token: adminConfig.token ? 'required' : 'none (loopback only)',
+    })
+  }
   // Object.assign, not a spread: `plugins` is a getter that must stay live across reloads.
-  return Object.assign(built, { port: running.port, stopped, stop })
+  return Object.assign(built, { port: running.port, adminPort: adminListener?.port, stopped, stop })
 }
 
 /** Below this, a decider calling a slow service runs out of connections before its budget does. */

@@ -23,6 +23,9 @@ export interface OpenStoreOptions {
   logger?: Logger
 }
 
+/** The admin console searches payloads: only then does the serving store keep the search index (docs/design.md §10). */
+const searchable = (loaded: LoadedConfig) => loaded.config.admin !== undefined
+
 /** The configured store: PostgreSQL when `store.url` is set, else the embedded SQLite file. */
 export async function openStore(loaded: LoadedConfig, options: OpenStoreOptions = {}): Promise<DeliveryStore> {
   const { store } = loaded.config
@@ -37,6 +40,7 @@ export async function openStore(loaded: LoadedConfig, options: OpenStoreOptions 
       dedupWindowMs,
       leaseMs: store.leaseSeconds * 1000,
       listen: serve,
+      searchTerms: searchable(loaded),
       warn: logger && ((message, fields) => logger.warn(message, fields)),
     })
   }
@@ -46,6 +50,7 @@ export async function openStore(loaded: LoadedConfig, options: OpenStoreOptions 
     dedupWindowMs,
     serve,
     create: serve,
+    searchIndex: serve && searchable(loaded),
     warn: logger && ((message, fields) => logger.error(message, fields)),
   })
 }

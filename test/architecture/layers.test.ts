@@ -15,7 +15,7 @@ export const LAYERS: string[][] = [
   ['plugin-http.ts', 'tencent', 'runtime'],
   ['config'],
   ['routing', 'store'],
-  ['ingress', 'delivery', 'plugin-host'],
+  ['ingress', 'delivery', 'plugin-host', 'admin'],
   ['gateway'],
   ['cli'],
   ['main.ts'],

@@ -291,6 +291,8 @@ export class PgStore implements DeliveryStore {
     const events = await this.#sql`
       DELETE FROM gateway_events e WHERE e.received_at < ${before}
         AND NOT EXISTS (SELECT 1 FROM gateway_deliveries d WHERE d.event_seq = e.seq)`
+    // Attempts are kept by their own time (no foreign key: migrations/003.sql); not counted.
+    await this.#sql`DELETE FROM gateway_attempts WHERE at < ${before}`
     let keys = 0
     if (this.#dedupWindowMs > 0) keys = (await this.#sql`DELETE FROM gateway_dedup WHERE received_at < ${Date.now() - this.#dedupWindowMs}`).count
     return done.count + events.count + keys

@@ -305,6 +305,8 @@ export class SqliteStore implements DeliveryStore {
 
   async purgeDead(selector: DeadLetterSelector): Promise<number> {
     const { sql, params } = this.#deadWhere(selector)
+    // Their attempts go too (retention would never find them); the activity counts stay (in memory).
+    this.#db.prepare(`DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE ${sql})`).run(...params)
     return Number(this.#db.prepare(`DELETE FROM deliveries WHERE ${sql}`).run(...params).changes)
   }
 

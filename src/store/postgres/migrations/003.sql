@@ -1,14 +1,16 @@
 -- The operator's view (docs/design.md §10): every delivery attempt, the payload values an event
 -- can be found by, and an event found by its id.
+-- No foreign key: a purged dead letter's attempts still count in the last hour's outcomes;
+-- retention deletes attempts by their time.
 CREATE TABLE gateway_attempts (
-  delivery_id int8 NOT NULL REFERENCES gateway_deliveries (id) ON DELETE CASCADE,
+  delivery_id int8 NOT NULL,
   at int8 NOT NULL,
   ms real NOT NULL,
   outcome text NOT NULL,
   error text
 );
 CREATE INDEX gateway_attempts_delivery ON gateway_attempts (delivery_id);
--- Outcomes per minute over the last hour.
+-- Outcomes per minute over the last hour, and retention.
 CREATE INDEX gateway_attempts_at ON gateway_attempts (at);
 -- Each searchable value of an event's payload (src/store/search-terms.ts), exactly as it is.
 CREATE TABLE gateway_event_terms (

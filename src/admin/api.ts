@@ -1,0 +1,204 @@
+/**
+ * createAdminApp(): the operator console and its JSON API (docs/design.md §10), an Elysia app
+ * that never listens itself; gateway/serve.ts serves it on `admin.port`, never on the callback
+ * port. Every /api request needs the bearer token (auth.ts); the console's page and its script
+ * are static and hold no data, so they are served to anyone who can reach the port.
+ */
+import { Value } from '@sinclair/typebox/value'
+import type { TSchema } from '@sinclair/typebox'
+import { Elysia } from 'elysia'
+import type { Logger } from '../log.ts'
+import type { ActivityMinute, EventDetail, EventSummary } from '../store/event-log.ts'
+import type { DeliveryStore } from '../store/store.ts'
+import { bearerCheck } from './auth.ts'
+import { consoleAsset } from './console-assets.ts'
+import { json, problem, withRawJson } from './json.ts'
+import { openApiDocument } from './openapi.ts'
+import { DeadLettersQuery, DeadLetterSelection, EventsQuery } from './schemas.ts'
+
+export interface AdminDeps {
+  store: DeliveryStore
+  /** Empty: no token (allowed on loopback only, config/admin.ts). */
+  token: string
+  /** SdkAppid → app name, from the current config. */
+  appNames(): ReadonlyMap<string, string>
+  /** Deliveries in flight, per plugin instance. */
+  inFlight(): Record<string, number>
+  /** Replayed deliveries are due now: wake that instance's lane (every lane without one). */
+  wake(plugin?: string): void
+  logger: Logger
+}
+
+const DEFAULT_LIMIT = 50
+const MAX_LIMIT = 500
+const HOUR_MS = 3_600_000
+const iso = (ms: number) => new Date(ms).toISOString()
+
+/** The first problem of `value` against `schema`, as `name: message`, or undefined. */
+function invalid(schema: TSchema, value: unknown): string | undefined {
+  const first = Value.Errors(schema, value).First()
+  if (!first) return undefined
+  const at = first.path.replace(/^\//, '').replace(/\//g, '.')
+  return at ? `${at}: ${first.message}` : first.message
+}
+
+function parseTime(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  return /^\d+$/.test(text) ? Number(text) : Date.parse(text)
+}
+
+export function createAdminApp(deps: AdminDeps) {
+  const authorized = bearerCheck(deps.token)
+  const { store } = deps
+
+  const appOf = (sdkAppId: string) => deps.appNames().get(sdkAppId)
+  const summary = (e: EventSummary) =>
+    withRawJson(
+      { id: e.id, command: e.command, sdkAppId: e.sdkAppId, app: appOf(e.sdkAppId), receivedAt: iso(e.receivedAt), deliveries: e.deliveries },
+      { decision: e.decision },
+    )
+  const detail = (e: EventDetail) =>
+    withRawJson(
+      {
+        id: e.id,
+        command: e.command,
+        sdkAppId: e.sdkAppId,
+        app: appOf(e.sdkAppId),
+        receivedAt: iso(e.receivedAt),
+        query: {
+          SdkAppid: e.sdkAppId,
+          CallbackCommand: e.command,
+          ...(e.clientIp !== undefined && { ClientIP: e.clientIp }),
+          ...(e.optPlatform !== undefined && { OptPlatform: e.optPlatform }),
+        },
+        deliveries: e.deliveries.map((d) => ({
+          ...d,
+          nextAt: iso(d.nextAt),
+          updatedAt: iso(d.updatedAt),
+          history: d.history.map((a) => ({ ...a, at: iso(a.at) })),
+        })),
+      },
+      { decision: e.decision, payload: e.body },
+    )
+  const minute = (m: ActivityMinute) => ({ ...m, minute: iso(m.minute) })
+
+  /** An app name or SdkAppid → the SdkAppids it names. */
+  function sdkAppIdsOf(app: string): string[] | undefined {
+    const named = [...deps.appNames()].filter(([, name]) => name === app).map(([id]) => id)
+    if (named.length) return named
+    return /^\d+$/.test(app) ? [app] : undefined
+  }
+
+  async function listEvents(query: Record<string, string | undefined>): Promise<Response> {
+    const why = invalid(EventsQuery, query)
+    if (why) return problem(400, why)
+    const q = query as EventsQuery
+    const since = parseTime(q.since)
+    const until = parseTime(q.until)
+    if (Number.isNaN(since) || Number.isNaN(until)) return problem(400, 'since and until take Unix ms or an ISO 8601 time')
+    const limit = q.limit === undefined ? DEFAULT_LIMIT : Number(q.limit)
+    if (limit < 1 || limit > MAX_LIMIT) return problem(400, `limit: from 1 to ${MAX_LIMIT}`)
+    const sdkAppIds = q.app === undefined ? undefined : sdkAppIdsOf(q.app)
+    if (q.app !== undefined && !sdkAppIds) return problem(400, `app: no app is named ${JSON.stringify(q.app)}`)
+    const page = await store.listEvents({ command: q.command, sdkAppIds, status: q.status, since, until, q: q.q, cursor: q.cursor, limit })
+    return json(`{"events":[${page.events.map(summary).join(',')}]${page.next ? `,"next":${JSON.stringify(page.next)}` : ''}}`)
+  }
+
+  async function selection(request: Request): Promise<DeadLetterSelection | Response> {
+    const text = (await request.text()).trim()
+    let body: unknown = {}
+    try {
+      if (text) body = JSON.parse(text)
+    } catch {
+      return problem(400, 'the body is not JSON')
+    }
+    const why = invalid(DeadLetterSelection, body)
+    return why ? problem(400, why) : (body as DeadLetterSelection)
+  }
+
+  async function replay(selected: DeadLetterSelection): Promise<Response> {
+    const replayed = await store.replayDead(selected)
+    deps.logger.info('dead letters replayed from the admin API', { ...selected, replayed })
+    if (replayed > 0) deps.wake(selected.plugin)
+    return json({ replayed })
+  }
+
+  return new Elysia()
+    .onRequest(function requireToken({ request }) {
+      if (new URL(request.url).pathname.startsWith('/api/') && !authorized(request)) {
+        return problem(401, 'send Authorization: Bearer <admin.token>')
+      }
+    })
+    .get('/', () => consoleAsset('index.html'))
+    .get('/console.js', () => consoleAsset('console.js'))
+    .get('/console.css', () => consoleAsset('console.css'))
+    .get('/api/openapi.json', () => json(openApiDocument()))
+    .get('/api/events', function apiEvents({ query }) {
+      return listEvents(query)
+    })
+    .get('/api/events/:id', async function apiEvent({ params }) {
+      const found = await store.getEvent(params.id)
+      return found ? json(detail(found)) : problem(404, `no event ${params.id} (a wrong id, or pruned by retention)`)
+    })
+    .get('/api/dead-letters', async function apiDeadLetters({ query }) {
+      const why = invalid(DeadLettersQuery, query)
+      if (why) return problem(400, why)
+      const letters = await store.listDead(query.plugin)
+      return json({ deadLetters: letters.map((d) => ({ ...d, deadAt: iso(d.deadAt), receivedAt: iso(d.receivedAt) })) })
+    })
+    .post(
+      '/api/dead-letters/:id/replay',
+      async function apiReplayOne({ params }) {
+        if (!/^\d{1,15}$/.test(params.id)) return problem(400, 'id: a dead letter id (a number)')
+        const id = Number(params.id)
+        const found = await store.findDelivery(id)
+        if (!found) return problem(404, `no delivery ${id}`)
+        if (found.status !== 'dead') return problem(409, `delivery ${id} is ${found.status}, not a dead letter`)
+        return replay({ id, plugin: found.plugin })
+      },
+      { parse: 'none' },
+    )
+    .post(
+      '/api/dead-letters/replay',
+      async function apiReplay({ request }) {
+        const selected = await selection(request)
+        return selected instanceof Response ? selected : replay(selected)
+      },
+      { parse: 'none' },
+    )
+    .post(
+      '/api/dead-letters/purge',
+      async function apiPurge({ request }) {
+        const selected = await selection(request)
+        if (selected instanceof Response) return selected
+        const purged = await store.purgeDead(selected)
+        deps.logger.info('dead letters purged from the admin API', { ...selected, purged })
+        return json({ purged })
+      },
+      { parse: 'none' },
+    )
+    .get('/api/stats', async function apiStats() {
+      const inFlight = deps.inFlight()
+      const rows = await store.stats()
+      const plugins = new Set([...Object.keys(inFlight), ...rows.map((r) => r.plugin)])
+      const queues = [...plugins].sort().map((plugin) => {
+        const row = rows.find((r) => r.plugin === plugin)
+        return {
+          plugin,
+          pending: row?.pending ?? 0,
+          dead: row?.dead ?? 0,
+          inFlight: row?.inFlight ?? inFlight[plugin] ?? 0,
+          ...(row?.oldestPendingAt !== undefined && { oldestPendingAt: iso(row.oldestPendingAt) }),
+        }
+      })
+      const minutes = await store.activity(Date.now() - HOUR_MS + 60_000)
+      return json({ queues, minutes: minutes.map(minute) })
+    })
+    .onError(function answerError({ code, error }) {
+      if (code === 'NOT_FOUND') return problem(404, 'not found')
+      deps.logger.error('admin API error', { error })
+      return problem(500, 'internal error; see the gateway log')
+    })
+}
+
+export type AdminApp = ReturnType<typeof createAdminApp>
