@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { configHint, PROGRAM, usage, UsageError, type CommandSpec } from './cli/args.ts'
 import { COMMANDS_LIST, commandsCommand } from './cli/commands.ts'
 import { DLQ, dlqCommand } from './cli/dlq.ts'
+import { EVENTS, eventsCommand } from './cli/events.ts'
 import { SEND, sendCommand } from './cli/send.ts'
 import { SERVE, serveCommand } from './cli/serve.ts'
 import { STATS, statsCommand } from './cli/stats.ts'
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, { spec: CommandSpec; run: (args: string[]) => Pro
   validate: { spec: VALIDATE, run: validateCommand },
   send: { spec: SEND, run: sendCommand },
   dlq: { spec: DLQ, run: dlqCommand },
+  events: { spec: EVENTS, run: eventsCommand },
   stats: { spec: STATS, run: statsCommand },
   commands: { spec: COMMANDS_LIST, run: commandsCommand },
 }
@@ -33,6 +35,7 @@ commands:
   validate  check the config; print the plugin instances and the routing table
   send      post a callback the way Tencent would, and print the answer
   dlq       list, replay or purge dead letters
+  events    list stored events with filters and an id search, or show one with every attempt
   stats     per plugin instance: pending, in flight, dead letters, oldest pending age
   commands  list every callback command the gateway types, with its product, kind and page
 

@@ -8,11 +8,12 @@ import { Value } from '@sinclair/typebox/value'
 import type { TSchema } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
 import type { Logger } from '../log.ts'
-import type { ActivityMinute, EventDetail, EventSummary } from '../store/event-log.ts'
+import type { ActivityMinute } from '../store/event-log.ts'
 import type { DeliveryStore } from '../store/store.ts'
 import { bearerCheck } from './auth.ts'
 import { consoleAsset } from './console-assets.ts'
-import { json, problem, withRawJson } from './json.ts'
+import { json, problem } from './json.ts'
+import { iso, parseTime, renderDetail, renderSummary, sdkAppIdsOf } from './render.ts'
 import { openApiDocument } from './openapi.ts'
 import { DeadLettersQuery, DeadLetterSelection, EventsQuery } from './schemas.ts'
 
@@ -32,7 +33,6 @@ export interface AdminDeps {
 const DEFAULT_LIMIT = 50
 const MAX_LIMIT = 500
 const HOUR_MS = 3_600_000
-const iso = (ms: number) => new Date(ms).toISOString()
 
 /** The first problem of `value` against `schema`, as `name: message`, or undefined. */
 function invalid(schema: TSchema, value: unknown): string | undefined {
@@ -42,66 +42,26 @@ function invalid(schema: TSchema, value: unknown): string | undefined {
   return at ? `${at}: ${first.message}` : first.message
 }
 
-function parseTime(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined
-  return /^\d+$/.test(text) ? Number(text) : Date.parse(text)
-}
-
 export function createAdminApp(deps: AdminDeps) {
   const authorized = bearerCheck(deps.token)
   const { store } = deps
 
   const appOf = (sdkAppId: string) => deps.appNames().get(sdkAppId)
-  const summary = (e: EventSummary) =>
-    withRawJson(
-      { id: e.id, command: e.command, sdkAppId: e.sdkAppId, app: appOf(e.sdkAppId), receivedAt: iso(e.receivedAt), deliveries: e.deliveries },
-      { decision: e.decision },
-    )
-  const detail = (e: EventDetail) =>
-    withRawJson(
-      {
-        id: e.id,
-        command: e.command,
-        sdkAppId: e.sdkAppId,
-        app: appOf(e.sdkAppId),
-        receivedAt: iso(e.receivedAt),
-        query: {
-          SdkAppid: e.sdkAppId,
-          CallbackCommand: e.command,
-          ...(e.clientIp !== undefined && { ClientIP: e.clientIp }),
-          ...(e.optPlatform !== undefined && { OptPlatform: e.optPlatform }),
-        },
-        deliveries: e.deliveries.map((d) => ({
-          ...d,
-          nextAt: iso(d.nextAt),
-          updatedAt: iso(d.updatedAt),
-          history: d.history.map((a) => ({ ...a, at: iso(a.at) })),
-        })),
-      },
-      { decision: e.decision, payload: e.body },
-    )
   const minute = (m: ActivityMinute) => ({ ...m, minute: iso(m.minute) })
-
-  /** An app name or SdkAppid → the SdkAppids it names. */
-  function sdkAppIdsOf(app: string): string[] | undefined {
-    const named = [...deps.appNames()].filter(([, name]) => name === app).map(([id]) => id)
-    if (named.length) return named
-    return /^\d+$/.test(app) ? [app] : undefined
-  }
 
   async function listEvents(query: Record<string, string | undefined>): Promise<Response> {
     const why = invalid(EventsQuery, query)
     if (why) return problem(400, why)
     const q = query as EventsQuery
-    const since = parseTime(q.since)
-    const until = parseTime(q.until)
+    const since = q.since === undefined ? undefined : parseTime(q.since)
+    const until = q.until === undefined ? undefined : parseTime(q.until)
     if (Number.isNaN(since) || Number.isNaN(until)) return problem(400, 'since and until take Unix ms or an ISO 8601 time')
     const limit = q.limit === undefined ? DEFAULT_LIMIT : Number(q.limit)
     if (limit < 1 || limit > MAX_LIMIT) return problem(400, `limit: from 1 to ${MAX_LIMIT}`)
-    const sdkAppIds = q.app === undefined ? undefined : sdkAppIdsOf(q.app)
+    const sdkAppIds = q.app === undefined ? undefined : sdkAppIdsOf(q.app, deps.appNames())
     if (q.app !== undefined && !sdkAppIds) return problem(400, `app: no app is named ${JSON.stringify(q.app)}`)
     const page = await store.listEvents({ command: q.command, sdkAppIds, status: q.status, since, until, q: q.q, cursor: q.cursor, limit })
-    return json(`{"events":[${page.events.map(summary).join(',')}]${page.next ? `,"next":${JSON.stringify(page.next)}` : ''}}`)
+    return json(`{"events":[${page.events.map((e) => renderSummary(e, appOf)).join(',')}]${page.next ? `,"next":${JSON.stringify(page.next)}` : ''}}`)
   }
 
   async function selection(request: Request): Promise<DeadLetterSelection | Response> {
@@ -138,7 +98,7 @@ export function createAdminApp(deps: AdminDeps) {
     })
     .get('/api/events/:id', async function apiEvent({ params }) {
       const found = await store.getEvent(params.id)
-      return found ? json(detail(found)) : problem(404, `no event ${params.id} (a wrong id, or pruned by retention)`)
+      return found ? json(renderDetail(found, appOf)) : problem(404, `no event ${params.id} (a wrong id, or pruned by retention)`)
     })
     .get('/api/dead-letters', async function apiDeadLetters({ query }) {
       const why = invalid(DeadLettersQuery, query)

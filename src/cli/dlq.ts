@@ -1,9 +1,7 @@
 /** `dlq list | replay ID | replay --all [--plugin P] | purge`: dead letters, against the store (SQLite or PostgreSQL) while servers run. */
-import { openStore } from '../store/open.ts'
-import { loadConfig } from '../config/load.ts'
-import type { DeliveryStore } from '../store/store.ts'
 import { didYouMean } from '../suggest.ts'
-import { CONFIG_OPTIONS, configPath, firstPositional, parse, printUsage, usage, UsageError, type CommandSpec, type OptionSpecs } from './args.ts'
+import { withStore } from './store.ts'
+import { CONFIG_OPTIONS, firstPositional, parse, printUsage, usage, UsageError, type CommandSpec, type OptionSpecs } from './args.ts'
 
 const PLUGIN = { type: 'string', value: 'ID', help: 'only the dead letters of this plugin instance', default: 'every instance' } as const
 const ALL = { type: 'boolean', help: 'every dead letter (of --plugin, when given), instead of one ID' } as const
@@ -60,18 +58,6 @@ export async function dlqCommand(args: string[]): Promise<number> {
   const rest = [...args.slice(0, at), ...args.slice(at + 1)]
   if (name === 'list') return list(rest)
   return select(name as 'replay' | 'purge', rest)
-}
-
-async function withStore<T>(values: { config?: string; env?: string }, work: (store: DeliveryStore) => Promise<T>): Promise<T> {
-  // Only the store is opened: plugin options (and the secrets they interpolate) are not needed.
-  const loaded = await loadConfig({ path: configPath(values), environment: values.env, scope: 'store' })
-  // The same store the server uses: the SQLite file, or PostgreSQL from any machine with the URL.
-  const store = await openStore(loaded)
-  try {
-    return await work(store)
-  } finally {
-    await store.close()
-  }
 }
 
 async function list(args: string[]): Promise<number> {

@@ -40,6 +40,7 @@ const PRINTS: Record<string, string> = {
   'tail logs/callbacks.jsonl': '"command":"Live.CallbackAfterDestroyRoom"',
   'npm run validate': 'config OK',
   'npm run stats': 'audit-log',
+  'npm run events -- list': 'Live.CallbackAfterDestroyRoom',
 }
 
 function shCommands(markdown: string): string[] {
