@@ -16,12 +16,12 @@ function el(tag, attrs = {}, ...children) {
     if (key.startsWith('on')) node.addEventListener(key.slice(2), value)
     else node.setAttribute(key, value === true ? '' : String(value))
   }
-  for (const child of children.flat()) if (child !== undefined && child !== null) node.append(child instanceof Node ? child : String(child))
+  for (const child of children.flat(Infinity)) if (child !== undefined && child !== null) node.append(child instanceof Node ? child : String(child))
   return node
 }
 
 function show(...nodes) {
-  main.replaceChildren(...nodes)
+  main.replaceChildren(...nodes.flat().filter((node) => node !== undefined && node !== null))
 }
 
 class Unauthorized extends Error {}
@@ -80,7 +80,7 @@ async function overview() {
   const width = 720
   const height = 220
   const pad = 30
-  const top = Math.max(1, ...minutes.map((m) => Math.max(m.callbacks, m.done + m.retry + m.dead)))
+  const top = Math.max(1, ...minutes.map((m) => Math.max(m.callbacks, m.done, m.retry, m.dead)))
   const x = (i) => pad + (i * (width - 2 * pad)) / Math.max(1, minutes.length)
   const y = (v) => height - pad - (v * (height - 2 * pad)) / top
   const barWidth = Math.max(1, (width - 2 * pad) / Math.max(1, minutes.length) - 2)
