@@ -31,6 +31,8 @@ export function describeConfig(loaded: LoadedConfig): string {
     const accepted = [...trtcApps(loaded.config)].map(([id, label]) => (label === id ? id : `${label} (${id})`)).join(', ')
     lines.push(`trtc: http://${server.hostname}:${server.port}${trtc.path}; SdkAppIds ${accepted}; key set (HMAC-SHA256 Sign required)`)
   }
+  const admin = loaded.config.admin
+  if (admin) lines.push(`admin console: http://${admin.hostname}:${admin.port}/; ${admin.token ? 'bearer token required' : 'no token (loopback only)'}`)
   lines.push(`store: ${store.url ? `postgres ${redactUrl(store.url)} (lease ${store.leaseSeconds} s)` : `sqlite ${store.path} (sync ${store.sync})`}`)
   lines.push('', 'plugin instances:')
   const width = Math.max(4, ...loaded.instances.map((i) => i.id.length))

@@ -164,6 +164,19 @@ routes:
     await shot('7-overview-after')
   })
 
+  it('is served on its own port only, and never logs the token', async () => {
+    const callbackOrigin = new URL(server.url).origin
+    expect(new URL(adminUrl).port).not.toBe(new URL(server.url).port)
+    for (const path of ['/', '/console.js', '/api/events', '/api/stats']) {
+      const res = await fetch(`${callbackOrigin}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })
+      expect(res.status).toBe(404)
+    }
+    expect((await fetch(`${adminUrl}api/stats`)).status).toBe(401)
+    expect((await fetch(`${adminUrl}api/stats`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200)
+    expect(server.output()).toContain('admin console listening')
+    expect(server.output()).not.toContain(TOKEN)
+  })
+
   it('reads on a phone', async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true })
     await phone.goto(adminUrl)
