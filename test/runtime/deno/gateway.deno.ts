@@ -82,6 +82,7 @@ routes:
   - { match: Live.CallbackBeforeSendGift, decide: gift-limit, to: [audit-log] }
   - { match: TRTC.*, to: [audit-log] }
 trtc: { key: deno-trtc-key }
+admin: { port: 0, token: deno-admin-token-0123 }
 `,
   )
   const child = new Deno.Command(Deno.execPath(), {
@@ -92,7 +93,12 @@ trtc: { key: deno-trtc-key }
   }).spawn()
   const reader = child.stdout.getReader()
   try {
-    const { match, text } = await readUntil(reader, /"msg":"listening".*?"runtime":"(\w+)".*?"url":"http:\/\/[^:]+:(\d+)/, 20_000)
+    // The admin console logs its line right after "listening": both are read before anything is sent.
+    const { match, text } = await readUntil(
+      reader,
+      /"msg":"listening".*?"runtime":"(\w+)".*?"url":"http:\/\/[^:]+:(\d+)[\s\S]*"msg":"admin console listening"/,
+      20_000,
+    )
     assertEquals(match[1], 'deno', text)
     const port = Number(match[2])
     const requestTime = String(Math.floor(Date.now() / 1000))
@@ -152,6 +158,15 @@ trtc: { key: deno-trtc-key }
     assertEquals(event.payload.RoomId, 'deno-room')
     // Lossless on Deno too: the big id arrives as its exact digits.
     assertEquals(event.payload.Operator_Account, '144115216631667826')
+
+    // The admin console's API on its own port, on Deno: the event found by its RoomId, its payload exact.
+    const adminUrl = /"msg":"admin console listening".*?"url":"(http:\/\/[^"]+)"/.exec(text)![1]!
+    const auth = { authorization: 'Bearer deno-admin-token-0123' }
+    assertEquals((await (await fetch(`${adminUrl}api/events`)).json()).error, 'send Authorization: Bearer <admin.token>')
+    const found = await (await fetch(`${adminUrl}api/events?q=deno-room&command=Live.CallbackAfterDestroyRoom`, { headers: auth })).json()
+    assertEquals(found.events.length, 1)
+    const shown = await (await fetch(`${adminUrl}api/events/${found.events[0].id}`, { headers: auth })).text()
+    assert(shown.includes('"Operator_Account":144115216631667826'), shown)
   } finally {
     child.kill('SIGTERM')
     const status = await child.status
