@@ -172,3 +172,24 @@ describeStore('sqlite')('event log retention (sqlite)', () => {
     raw.close()
   })
 })
+
+describeStore('postgres')('event log across a cluster (postgres)', () => {
+  it("shows one instance every instance's events, attempts and activity", async () => {
+    const url = freshPgUrl('eventlog_cluster')
+    const a = await PgStore.open({ url, searchTerms: true })
+    const b = await PgStore.open({ url, searchTerms: true })
+    opened.push(a, b)
+    const fromA = event('Live.CallbackAfterDestroyRoom', '{"RoomId":"cluster-a"}', ['crm'])
+    const fromB = event('Live.CallbackAfterDestroyRoom', '{"RoomId":"cluster-b"}', ['crm'])
+    await a.append(fromA)
+    await b.append(fromB)
+    await settle(a, 'crm', 'done')
+    await settle(b, 'crm', 'dead')
+    for (const store of [a, b]) {
+      expect((await store.listEvents({ limit: 10 })).events.map((e) => e.id)).toEqual([fromB.id, fromA.id])
+      expect((await store.listEvents({ q: 'cluster-a', limit: 10 })).events.map((e) => e.id)).toEqual([fromA.id])
+      const minutes = await store.activity(Date.now() - 5 * 60_000)
+      expect([minutes.reduce((n, m) => n + m.done, 0), minutes.reduce((n, m) => n + m.dead, 0)]).toEqual([1, 1])
+    }
+  })
+})
