@@ -30,6 +30,8 @@ export interface AdminDeps {
   logger: Logger
 }
 
+/** The console's page, script and style: static, holding no data, served without the token. */
+const PUBLIC_PATHS = new Set(['/', '/console.js', '/console.css'])
 const DEFAULT_LIMIT = 50
 const MAX_LIMIT = 500
 const HOUR_MS = 3_600_000
@@ -83,82 +85,86 @@ export function createAdminApp(deps: AdminDeps) {
     return json({ replayed })
   }
 
-  return new Elysia()
-    .onRequest(function requireToken({ request }) {
-      if (new URL(request.url).pathname.startsWith('/api/') && !authorized(request)) {
-        return problem(401, 'send Authorization: Bearer <admin.token>')
-      }
-    })
-    .get('/', () => consoleAsset('index.html'))
-    .get('/console.js', () => consoleAsset('console.js'))
-    .get('/console.css', () => consoleAsset('console.css'))
-    .get('/api/openapi.json', () => json(openApiDocument()))
-    .get('/api/events', function apiEvents({ query }) {
-      return listEvents(query)
-    })
-    .get('/api/events/:id', async function apiEvent({ params }) {
-      const found = await store.getEvent(params.id)
-      return found ? json(renderDetail(found, appOf)) : problem(404, `no event ${params.id} (a wrong id, or pruned by retention)`)
-    })
-    .get('/api/dead-letters', async function apiDeadLetters({ query }) {
-      const why = invalid(DeadLettersQuery, query)
-      if (why) return problem(400, why)
-      const letters = await store.listDead(query.plugin)
-      return json({ deadLetters: letters.map((d) => ({ ...d, deadAt: iso(d.deadAt), receivedAt: iso(d.receivedAt) })) })
-    })
-    .post(
-      '/api/dead-letters/:id/replay',
-      async function apiReplayOne({ params }) {
-        if (!/^\d{1,15}$/.test(params.id)) return problem(400, 'id: a dead letter id (a number)')
-        const id = Number(params.id)
-        const found = await store.findDelivery(id)
-        if (!found) return problem(404, `no delivery ${id}`)
-        if (found.status !== 'dead') return problem(409, `delivery ${id} is ${found.status}, not a dead letter`)
-        return replay({ id, plugin: found.plugin })
-      },
-      { parse: 'none' },
-    )
-    .post(
-      '/api/dead-letters/replay',
-      async function apiReplay({ request }) {
-        const selected = await selection(request)
-        return selected instanceof Response ? selected : replay(selected)
-      },
-      { parse: 'none' },
-    )
-    .post(
-      '/api/dead-letters/purge',
-      async function apiPurge({ request }) {
-        const selected = await selection(request)
-        if (selected instanceof Response) return selected
-        const purged = await store.purgeDead(selected)
-        deps.logger.info('dead letters purged from the admin API', { ...selected, purged })
-        return json({ purged })
-      },
-      { parse: 'none' },
-    )
-    .get('/api/stats', async function apiStats() {
-      const inFlight = deps.inFlight()
-      const rows = await store.stats()
-      const plugins = new Set([...Object.keys(inFlight), ...rows.map((r) => r.plugin)])
-      const queues = [...plugins].sort().map((plugin) => {
-        const row = rows.find((r) => r.plugin === plugin)
-        return {
-          plugin,
-          pending: row?.pending ?? 0,
-          dead: row?.dead ?? 0,
-          inFlight: row?.inFlight ?? inFlight[plugin] ?? 0,
-          ...(row?.oldestPendingAt !== undefined && { oldestPendingAt: iso(row.oldestPendingAt) }),
+  return (
+    new Elysia()
+      // Everything but the console's three static files needs the token: a list of what is open,
+      // not of what is closed, so no spelling of a path (`//api/…`, an encoded slash) slips past.
+      .onRequest(function requireToken({ request }) {
+        if (!PUBLIC_PATHS.has(new URL(request.url).pathname) && !authorized(request)) {
+          return problem(401, 'send Authorization: Bearer <admin.token>')
         }
       })
-      const minutes = await store.activity(Date.now() - HOUR_MS + 60_000)
-      return json({ queues, minutes: minutes.map(minute) })
-    })
-    .onError(function answerError({ code, error }) {
-      if (code === 'NOT_FOUND') return problem(404, 'not found')
-      deps.logger.error('admin API error', { error })
-      return problem(500, 'internal error; see the gateway log')
-    })
+      .get('/', () => consoleAsset('index.html'))
+      .get('/console.js', () => consoleAsset('console.js'))
+      .get('/console.css', () => consoleAsset('console.css'))
+      .get('/api/openapi.json', () => json(openApiDocument()))
+      .get('/api/events', function apiEvents({ query }) {
+        return listEvents(query)
+      })
+      .get('/api/events/:id', async function apiEvent({ params }) {
+        const found = await store.getEvent(params.id)
+        return found ? json(renderDetail(found, appOf)) : problem(404, `no event ${params.id} (a wrong id, or pruned by retention)`)
+      })
+      .get('/api/dead-letters', async function apiDeadLetters({ query }) {
+        const why = invalid(DeadLettersQuery, query)
+        if (why) return problem(400, why)
+        const letters = await store.listDead(query.plugin)
+        return json({ deadLetters: letters.map((d) => ({ ...d, deadAt: iso(d.deadAt), receivedAt: iso(d.receivedAt) })) })
+      })
+      .post(
+        '/api/dead-letters/:id/replay',
+        async function apiReplayOne({ params }) {
+          if (!/^\d{1,15}$/.test(params.id)) return problem(400, 'id: a dead letter id (a number)')
+          const id = Number(params.id)
+          const found = await store.findDelivery(id)
+          if (!found) return problem(404, `no delivery ${id}`)
+          if (found.status !== 'dead') return problem(409, `delivery ${id} is ${found.status}, not a dead letter`)
+          return replay({ id, plugin: found.plugin })
+        },
+        { parse: 'none' },
+      )
+      .post(
+        '/api/dead-letters/replay',
+        async function apiReplay({ request }) {
+          const selected = await selection(request)
+          return selected instanceof Response ? selected : replay(selected)
+        },
+        { parse: 'none' },
+      )
+      .post(
+        '/api/dead-letters/purge',
+        async function apiPurge({ request }) {
+          const selected = await selection(request)
+          if (selected instanceof Response) return selected
+          const purged = await store.purgeDead(selected)
+          deps.logger.info('dead letters purged from the admin API', { ...selected, purged })
+          return json({ purged })
+        },
+        { parse: 'none' },
+      )
+      .get('/api/stats', async function apiStats() {
+        const inFlight = deps.inFlight()
+        const rows = await store.stats()
+        const plugins = new Set([...Object.keys(inFlight), ...rows.map((r) => r.plugin)])
+        const queues = [...plugins].sort().map((plugin) => {
+          const row = rows.find((r) => r.plugin === plugin)
+          return {
+            plugin,
+            pending: row?.pending ?? 0,
+            dead: row?.dead ?? 0,
+            inFlight: row?.inFlight ?? inFlight[plugin] ?? 0,
+            ...(row?.oldestPendingAt !== undefined && { oldestPendingAt: iso(row.oldestPendingAt) }),
+          }
+        })
+        const minutes = await store.activity(Date.now() - HOUR_MS + 60_000)
+        return json({ queues, minutes: minutes.map(minute) })
+      })
+      .onError(function answerError({ code, error }) {
+        if (code === 'NOT_FOUND') return problem(404, 'not found')
+        deps.logger.error('admin API error', { error })
+        return problem(500, 'internal error; see the gateway log')
+      })
+  )
 }
 
 export type AdminApp = ReturnType<typeof createAdminApp>

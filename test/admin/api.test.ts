@@ -70,6 +70,10 @@ for (const kind of STORE_KINDS)
         expect(await res.json()).toEqual({ error: 'send Authorization: Bearer <admin.token>' })
       }
       expect((await api(gw, '/api/stats', { token: TOKEN.toUpperCase() })).status).toBe(401)
+      // However the path is spelled, only the console's static files answer without the token.
+      for (const path of ['//api/events', '/api//events', '/API/events', '/api/events/', '/api%2Fevents', '/nothing'])
+        expect((await api(gw, path, { token: null })).status).toBe(401)
+      for (const path of ['/', '/console.js', '/console.css']) expect((await api(gw, path, { token: null })).status).toBe(200)
       expect((await api(gw, '/api/events')).status).toBe(200)
       // The callback app serves no admin route.
       for (const path of ['/api/events', '/api/stats', '/', '/console.js']) {
