@@ -101,7 +101,8 @@ routes:
   })
 
   it('finds the event by the RoomId sent moments before, and shows both deliveries', async () => {
-    const body = `{"CallbackCommand":"Live.CallbackAfterDestroyRoom","Operator_Account":"admin","RoomId":"${room}","EventType":"DestroyByUser","EventTime":${Date.now()}}`
+    // An operator id above 2^53, and a custom field named like the API's own: both shown exactly.
+    const body = `{"CallbackCommand":"Live.CallbackAfterDestroyRoom","Operator_Account":144115212826557295,"RoomId":"${room}","EventType":"DestroyByUser","EventTime":${Date.now()},"Ext":{"payload":"x"}}`
     const res = await fetch(`${server.url}?${tencentQuery()}`, { method: 'POST', body })
     expect(res.status).toBe(200)
     await crm.waitFor(1)
@@ -124,7 +125,10 @@ routes:
     await rows.first().locator('a').click()
     await page.waitForSelector('#payload')
     eventUrl = page.url()
-    expect(await page.locator('#payload').innerText()).toContain(`"RoomId": "${room}"`)
+    const payload = await page.locator('#payload').innerText()
+    expect(payload).toContain(`"RoomId": "${room}"`)
+    expect(payload).toContain('"Operator_Account": 144115212826557295')
+    expect(payload).toContain('"payload": "x"')
     const deliveries = page.locator('section.delivery')
     expect(await deliveries.count()).toBe(2)
     expect(await page.locator('section.delivery[data-plugin=crm]').innerText()).toMatch(/done in \d+ ms/)

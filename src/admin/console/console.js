@@ -43,33 +43,29 @@ async function api(path, options = {}) {
 const time = (iso) => new Date(iso).toLocaleString()
 const badge = (status, label = status) => el('span', { class: `badge ${status}` }, label)
 
-/** JSON text indented, its numbers and strings kept exactly as written (no parse, no rounding). */
-function indentJson(text) {
-  let out = ''
-  let depth = 0
-  let inString = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]
-    if (inString) {
-      out += c
-      if (c === '\\') out += text[++i]
-      else if (c === '"') inString = false
-      continue
-    }
-    if (c === '"') inString = true
-    if (c === ' ' || c === '\n' || c === '\r' || c === '\t') continue
-    if (c === '}' || c === ']') out += `\n${'  '.repeat(--depth)}`
-    out += c === ':' ? ': ' : c
-    if (c === '{' || c === '[') out += `\n${'  '.repeat(++depth)}`
-    else if (c === ',') out += `\n${'  '.repeat(depth)}`
-  }
-  return out.replace(/\{\n\s*\}/g, '{}').replace(/\[\n\s*\]/g, '[]')
+/** An integer above 2^53 as it was written: JSON.parse would round it. */
+const RAW = Symbol('raw digits')
+
+/** JSON.parse that keeps integers above 2^53 as their digits (the reviver's source text). */
+function parseExact(text) {
+  return JSON.parse(text, (key, value, context) =>
+    typeof value === 'number' && !Number.isSafeInteger(value) && context && /^-?\d+$/.test(context.source) ? { [RAW]: context.source } : value,
+  )
 }
 
-/** The raw text of one top-level field of a JSON object the server wrote with that field last. */
-function lastField(text, name) {
-  const at = text.lastIndexOf(`"${name}":`)
-  return at < 0 ? undefined : text.slice(at + name.length + 3, text.lastIndexOf('}'))
+/** A value parsed by parseExact, as indented JSON with every digit it had. */
+function pretty(value, indent = '') {
+  if (value && value[RAW]) return value[RAW]
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]'
+    return `[\n${value.map((item) => `${indent}  ${pretty(item, `${indent}  `)}`).join(',\n')}\n${indent}]`
+  }
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value)
+    if (entries.length === 0) return '{}'
+    return `{\n${entries.map(([key, item]) => `${indent}  ${JSON.stringify(key)}: ${pretty(item, `${indent}  `)}`).join(',\n')}\n${indent}}`
+  }
+  return JSON.stringify(value)
 }
 
 // ---- pages ----
@@ -233,7 +229,8 @@ async function events(params) {
 }
 
 async function eventPage(id) {
-  const { text, body } = await api(`/api/events/${encodeURIComponent(id)}`)
+  const { text } = await api(`/api/events/${encodeURIComponent(id)}`)
+  const body = parseExact(text)
   const facts = el(
     'dl',
     {},
@@ -245,7 +242,7 @@ async function eventPage(id) {
       ...Object.entries(body.query).map(([key, value]) => [`Query ${key}`, value]),
     ].map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]),
   )
-  const decision = body.decision ? [el('h2', {}, 'Decision'), el('pre', {}, JSON.stringify(body.decision, null, 2))] : []
+  const decision = body.decision ? [el('h2', {}, 'Decision'), el('pre', {}, pretty(body.decision))] : []
   const deliveries = body.deliveries.map((d) =>
     el(
       'section',
@@ -280,7 +277,7 @@ async function eventPage(id) {
     el('h2', {}, 'Deliveries'),
     deliveries.length ? deliveries : el('p', { class: 'muted' }, 'No route sent this event anywhere.'),
     el('h2', {}, 'Payload, as received'),
-    el('pre', { id: 'payload' }, indentJson(lastField(text, 'payload') ?? '')),
+    el('pre', { id: 'payload' }, pretty(body.payload)),
   )
 }
 
