@@ -46,6 +46,8 @@ describe('SQLite retention prune', () => {
     await new SqliteStore({ path }).close()
     const old = Date.now() - 10 * DAY
     fill(path, 6000, old, ['done', 'done'])
+    // The newest event is always kept (prune.ts); here it is a recent one.
+    fill(path, 1, Date.now(), ['done'])
     store = new SqliteStore({ path })
     let turns = 0
     let ticking = true
@@ -60,7 +62,7 @@ describe('SQLite retention prune', () => {
     expect(removed).toBe(18_000)
     // Six chunks of 1,000 events: the loop turned between them, not only after the whole prune.
     expect(turns).toBeGreaterThanOrEqual(5)
-    expect(count(path, 'SELECT COUNT(*) AS n FROM events')).toBe(0)
+    expect(count(path, 'SELECT COUNT(*) AS n FROM events')).toBe(1)
   })
 
   it('keeps pending and dead deliveries with their events, recent ones, and deletes old finished events without deliveries', async () => {
@@ -121,5 +123,17 @@ describe('SQLite queue stats', () => {
       { plugin: 'p0', pending: 2, dead: 3, oldestPendingAt: 2000 },
       { plugin: 'p1', pending: 3, dead: 2, oldestPendingAt: 3000 },
     ])
+  })
+})
+
+describe('SQLite retention keeps the newest event', () => {
+  it('even when it is past retention, so a new event never takes a seq already used', async () => {
+    const path = join(tempDir('prune-'), 'g.db')
+    await new SqliteStore({ path }).close()
+    fill(path, 3, Date.now() - 10 * DAY, ['done'])
+    store = new SqliteStore({ path })
+    expect(await store.prune(Date.now() - 7 * DAY)).toBe(4)
+    expect(count(path, 'SELECT MAX(seq) AS n FROM events')).toBe(3)
+    expect(count(path, 'SELECT COUNT(*) AS n FROM events')).toBe(1)
   })
 })

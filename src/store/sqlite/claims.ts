@@ -93,8 +93,14 @@ export class SqliteClaims {
     if (!ordered && !sweep && knownAt !== undefined && now - knownAt < SWEEP_MS) {
       const queue = this.#fresh.get(plugin)
       if (!queue || queue.length === 0) return []
-      const out = queue.length <= limit ? queue.splice(0) : queue.splice(0, limit)
-      for (const delivery of out) claims.add(delivery.id)
+      const out: ClaimedDelivery[] = []
+      while (out.length < limit && queue.length > 0) {
+        const delivery = queue.shift()!
+        // Never twice, whatever handed it out first.
+        if (claims.has(delivery.id)) continue
+        claims.add(delivery.id)
+        out.push(delivery)
+      }
       return out
     }
     // A sweep (and an ordered head) reads the table, which holds what memory had too.

@@ -12,6 +12,11 @@
  * Events are stored in arrival order, so `received_at` grows with `seq`, except that a Before
  * callback is stored when its decision is made (up to its budget later). The walk stops at the
  * first chunk that reaches the cut-off; an older event just past it is pruned the next hour.
+ *
+ * The newest event is never deleted. SQLite gives a new row the highest rowid plus one, so once
+ * the top rows were gone a new event would take a seq already used in this process: below the
+ * writer's durable watermark (handed out before its sync) and below the search index's progress
+ * (never indexed).
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 
@@ -22,11 +27,13 @@ export class SqlitePrune {
   #page: StatementSync
   #deliveries: StatementSync
   #events: StatementSync
+  #top: StatementSync
   #attempts: StatementSync
   #search: StatementSync
 
   constructor(db: DatabaseSync) {
-    this.#page = db.prepare('SELECT seq, received_at FROM events WHERE seq > ? ORDER BY seq LIMIT ?')
+    this.#page = db.prepare('SELECT seq, received_at FROM events WHERE seq > ? AND seq < ? ORDER BY seq LIMIT ?')
+    this.#top = db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events')
     // The chunk's bounds as (first, last] seq, with the cut-off.
     const done = "SELECT id FROM deliveries WHERE event_seq > ? AND event_seq <= ? AND status = 'done' AND updated_at < ?"
     this.#attempts = db.prepare(`DELETE FROM attempts WHERE delivery_id IN (${done})`)
@@ -44,9 +51,10 @@ export class SqlitePrune {
   async run(before: number, stop: () => boolean): Promise<number> {
     let removed = 0
     let after = 0
+    const top = Number((this.#top.get() as { seq: number }).seq)
     for (;;) {
       if (stop()) return removed
-      const rows = this.#page.all(after, CHUNK) as Array<{ seq: number; received_at: number }>
+      const rows = this.#page.all(after, top, CHUNK) as Array<{ seq: number; received_at: number }>
       if (rows.length === 0) return removed
       const last = Number(rows[rows.length - 1]!.seq)
       this.#attempts.run(after, last, before)

@@ -34,7 +34,10 @@ export class SearchIndex {
     this.#durableSeq = durableSeq
     this.#active = active
     const state = db.prepare('SELECT indexed_seq FROM search_state WHERE id = 1').get() as { indexed_seq: number } | undefined
-    this.#indexedSeq = Number(state?.indexed_seq ?? 0)
+    // Never above the newest event: a store whose newest events were pruned by an older version
+    // reuses their seqs, and those events must still be indexed.
+    const top = db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events').get() as { seq: number }
+    this.#indexedSeq = Math.min(Number(state?.indexed_seq ?? 0), Number(top.seq))
     this.#page = db.prepare('SELECT seq, body FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?')
     this.#insert = db.prepare('INSERT INTO event_search (rowid, terms) VALUES (?, ?)')
     this.#progress = db.prepare('INSERT INTO search_state (id, indexed_seq) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET indexed_seq = excluded.indexed_seq')
