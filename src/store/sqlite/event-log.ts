@@ -11,8 +11,11 @@ import type { DeliveryStatus } from '../store.ts'
 
 type Row = Record<string, unknown>
 
-/** Candidate rows read per step of a search or a filtered walk. */
+/** Index matches read per step of a search. */
 const STEP = 500
+/** Rows (a range of seqs) scanned per step of the events the index does not cover yet. */
+const TAIL_STEP = 2000
+const turn = () => new Promise((resolve) => setImmediate(resolve))
 /**
  * Events are stored in arrival order, so `received_at` grows with `seq`, except that a Before
  * callback is stored when it is decided: up to its budget (1,900 ms at most) plus 25 ms after it
@@ -30,7 +33,7 @@ export class SqliteEventLog {
     this.#indexedSeq = indexedSeq
   }
 
-  listEvents(query: EventQuery): EventPage {
+  async listEvents(query: EventQuery): Promise<EventPage> {
     const before = decodeCursor(query.cursor) ?? Number.MAX_SAFE_INTEGER
     const where: string[] = ['e.seq < ?']
     const params: Array<string | number> = [before]
@@ -65,7 +68,7 @@ export class SqliteEventLog {
           : `e.seq IN (SELECT event_seq FROM deliveries WHERE status = '${query.status satisfies Exclude<DeliveryStatus, 'done'>}')`,
       )
     }
-    const rows = query.q === undefined ? this.#page(where, params, query.limit + 1) : this.#search(query.q, where, params, query.limit + 1, before)
+    const rows = query.q === undefined ? this.#page(where, params, query.limit + 1) : await this.#search(query.q, where, params, query.limit + 1, before)
     const more = rows.length > query.limit
     const page = rows.slice(0, query.limit)
     const deliveries = this.#deliveries(page.map((row) => Number(row.seq)))
@@ -81,36 +84,43 @@ export class SqliteEventLog {
   }
 
   /**
-   * Events whose payload holds `q` as a value: first the newest events the index does not cover
-   * yet (a LIKE scan, then confirmed), then the index. The index folds case and may match a
-   * token of another value's shape, so every candidate's body is confirmed.
+   * Events whose payload holds `q` as a value, newest first: first the events the index does not
+   * cover yet (scanned), then the index. A step at a time, with a turn of the event loop between
+   * steps, so a search that must read much (a value most events hold, filtered away by the other
+   * conditions; a store not indexed yet) never holds up the answers to Tencent. Every candidate's
+   * body is confirmed (bodyHasTerm), so the index and the scan's prefilter only narrow.
    */
-  #search(q: string, where: string[], params: Array<string | number>, limit: number, before: number): Row[] {
+  async #search(q: string, where: string[], params: Array<string | number>, limit: number, before: number): Promise<Row[]> {
     const out: Row[] = []
     const indexed = this.#indexedSeq()
     const columns = 'e.seq, e.id, e.command, e.sdk_app_id, e.received_at, e.decision, e.body'
     const filters = where.join(' AND ')
-    if (before > indexed + 1) {
-      const tail = this.#db
-        .prepare(`SELECT ${columns} FROM events e WHERE ${filters} AND e.seq > ? AND instr(e.body, ?) > 0 ORDER BY e.seq DESC`)
-        .all(...params, indexed, q) as Row[]
-      for (const row of tail) if (out.length < limit && bodyHasTerm(String(row.body), q)) out.push(row)
+    const keep = (rows: Row[]) => {
+      for (const row of rows) if (out.length < limit && bodyHasTerm(String(row.body), q)) out.push(row)
+    }
+    // The scan's prefilter: the longest run of letters and digits in q, which JSON writes as they
+    // are (other characters may arrive escaped: \u00e9, \/).
+    const run = (q.match(/[A-Za-z0-9]+/g) ?? []).reduce((a, b) => (b.length > a.length ? b : a), '')
+    const prefilter = run.length >= 3 ? ' AND instr(e.body, ?) > 0' : ''
+    const tail = this.#db.prepare(`SELECT ${columns} FROM events e WHERE ${filters} AND e.seq > ? AND e.seq < ?${prefilter} ORDER BY e.seq DESC`)
+    const top = Number((this.#db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events').get() as Row).seq)
+    for (let hi = Math.min(before, top + 1); hi > indexed + 1 && out.length < limit; hi -= TAIL_STEP) {
+      keep(tail.all(...params, Math.max(indexed, hi - TAIL_STEP - 1), hi, ...(prefilter ? [run] : [])) as Row[])
+      await turn()
     }
     const match = `"${searchToken(q)}"`
+    const matches = this.#db.prepare('SELECT rowid FROM event_search WHERE event_search MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?')
     const candidates = this.#db.prepare(
       `SELECT ${columns} FROM events e WHERE ${filters} AND e.seq <= ? AND e.seq IN (SELECT rowid FROM event_search WHERE event_search MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?) ORDER BY e.seq DESC`,
     )
     let upper = Math.min(before, indexed + 1)
     while (out.length < limit) {
-      const ids = this.#db
-        .prepare('SELECT rowid FROM event_search WHERE event_search MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?')
-        .all(match, upper, STEP) as Row[]
+      const ids = matches.all(match, upper, STEP) as Row[]
       if (ids.length === 0) break
-      for (const row of candidates.all(...params, indexed, match, upper, STEP) as Row[]) {
-        if (out.length < limit && bodyHasTerm(String(row.body), q)) out.push(row)
-      }
+      keep(candidates.all(...params, indexed, match, upper, STEP) as Row[])
       upper = Number(ids[ids.length - 1]!.rowid)
       if (ids.length < STEP) break
+      await turn()
     }
     return out
   }
