@@ -20,6 +20,8 @@ export function adminProblems(config: Partial<Pick<GatewayConfig, 'server' | 'ad
   if (admin.token === '' && !isLoopback(admin.hostname))
     problems.push(`admin.token: required when admin.hostname (${admin.hostname}) is not a loopback address; the console replays and purges dead letters`)
   if (admin.token !== '' && admin.token.length < MIN_ADMIN_TOKEN) problems.push(`admin.token: must have at least ${MIN_ADMIN_TOKEN} characters`)
+  // It travels in an Authorization header: `Bearer <token>`, one word.
+  if (/\s/.test(admin.token)) problems.push('admin.token: must not contain spaces or other white space')
   const server = config.server
   if (server && admin.port !== 0 && admin.port === server.port)
     problems.push(`admin.port: ${admin.port} is also server.port; the console and its API never listen on the callback port`)

@@ -280,6 +280,7 @@ export async function buildGateway(loaded: LoadedConfig, options: BuildOptions =
     ? createAdminApp({
         store,
         token: loaded.config.admin.token,
+        hostname: loaded.config.admin.hostname,
         appNames: () => appNames,
         inFlight: () => dispatcher.inFlight(),
         wake: (plugin) => dispatcher.wake(plugin),

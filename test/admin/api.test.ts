@@ -44,6 +44,7 @@ function api(gw: TestGateway, path: string, init: RequestInit & { token?: string
   const { token = TOKEN, ...rest } = init
   const headers = new Headers(rest.headers)
   if (token !== null) headers.set('authorization', `Bearer ${token}`)
+  if (rest.method === 'POST' && !headers.has('content-type')) headers.set('content-type', 'application/json')
   return gw.admin!.handle(new Request(`http://admin${path}`, { ...rest, headers }))
 }
 
@@ -205,3 +206,32 @@ for (const kind of STORE_KINDS)
       ])
     })
   })
+
+describeStore('sqlite')('admin API against other sites (sqlite)', () => {
+  it("refuses what another site's page could send from the operator's browser", async () => {
+    const { gw } = await start(storeYaml('sqlite', 'admin'))
+    for (const room of ['x-1', 'x-2']) expect((await gw.post(tencentQuery(), destroy(room))).status).toBe(200)
+    await until(async () => (await (await api(gw, '/api/dead-letters')).json()).deadLetters.length === 2)
+    const purge = (headers: Record<string, string>) => api(gw, '/api/dead-letters/purge', { method: 'POST', body: '{}', headers })
+    // A no-cors fetch or a form: text/plain, with the other site's Origin.
+    expect((await purge({ 'content-type': 'text/plain;charset=UTF-8', origin: 'https://evil.example' })).status).toBe(403)
+    expect((await purge({ 'content-type': 'text/plain;charset=UTF-8' })).status).toBe(415)
+    expect((await purge({ 'sec-fetch-site': 'cross-site' })).status).toBe(403)
+    expect((await purge({ origin: 'null' })).status).toBe(403)
+    expect((await (await api(gw, '/api/dead-letters')).json()).deadLetters).toHaveLength(2)
+    // The console's own requests: same origin, JSON.
+    expect(await (await purge({ host: 'admin', origin: 'http://admin', 'sec-fetch-site': 'same-origin' })).json()).toEqual({ purged: 2 })
+  })
+
+  it('without a token, answers only at its own address or a loopback name (DNS rebinding)', async () => {
+    gateway = await makeGateway(`
+tencent: { sdkAppId: 1400000000 }
+store: { path: ./data/gateway.db }
+admin: { port: 0 }
+`)
+    const gw = gateway
+    const get = (host: string) => gw.admin!.handle(new Request(`http://${host}/api/events`, { headers: { host } }))
+    expect((await get('evil.example:3001')).status).toBe(403)
+    for (const host of ['127.0.0.1:3001', 'localhost:3001', '[::1]:3001']) expect((await get(host)).status).toBe(200)
+  })
+})

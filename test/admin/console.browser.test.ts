@@ -186,6 +186,7 @@ routes:
     await phone.goto(adminUrl)
     await phone.locator('#token').fill(TOKEN)
     await phone.getByRole('button', { name: 'Log in' }).click()
+    await phone.waitForSelector('#queues')
     await phone.goto(`${adminUrl}#/events?q=${room}`)
     await phone.waitForSelector('#events tbody tr')
     await shot('8-events-phone', phone)

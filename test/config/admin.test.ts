@@ -24,6 +24,9 @@ describe('admin config', () => {
     ])
     expect(await configProblems(`${BASE}admin:\n  hostname: 0.0.0.0\n  token: ${TOKEN}\n`)).toEqual([])
     expect(await configProblems(`${BASE}admin:\n  token: short\n`)).toEqual(['admin.token: must have at least 16 characters'])
+    expect(await configProblems(`${BASE}admin:\n  token: correct horse battery staple\n`)).toEqual([
+      'admin.token: must not contain spaces or other white space',
+    ])
     expect(await configProblems(`${BASE}server:\n  port: 3001\nadmin: {}\n`)).toEqual([expect.stringContaining('admin.port: 3001 is also server.port')])
     expect((await configProblems(`${BASE}admin:\n  prot: 3002\n`)).join('\n')).toContain('admin.prot')
   })

@@ -20,6 +20,9 @@ function el(tag, attrs = {}, ...children) {
   return node
 }
 
+/** Each navigation's number: a page still loading when the operator moved on never draws over the newer one. */
+let navigation = 0
+
 function show(...nodes) {
   main.replaceChildren(...nodes.flat().filter((node) => node !== undefined && node !== null))
 }
@@ -31,7 +34,7 @@ async function api(path, options = {}) {
   const token = sessionStorage.getItem(TOKEN_KEY) ?? ''
   const response = await fetch(path, {
     ...options,
-    headers: { authorization: `Bearer ${token}`, ...(options.body ? { 'content-type': 'application/json' } : {}) },
+    headers: { authorization: `Bearer ${token}`, ...(options.method === 'POST' ? { 'content-type': 'application/json' } : {}) },
   })
   const text = await response.text()
   if (response.status === 401) throw new Unauthorized()
@@ -70,7 +73,7 @@ function pretty(value, indent = '') {
 
 // ---- pages ----
 
-async function overview() {
+async function overview(current) {
   const { body } = await api('/api/stats')
   const minutes = body.minutes
   const width = 720
@@ -137,6 +140,7 @@ async function overview() {
     ),
   )
   const total = (key) => minutes.reduce((sum, m) => sum + m[key], 0)
+  if (!current()) return
   show(
     el('h1', {}, 'Overview'),
     el(
@@ -151,7 +155,7 @@ async function overview() {
   )
 }
 
-async function events(params) {
+async function events(params, current) {
   const form = el(
     'form',
     { class: 'filters', id: 'filters' },
@@ -214,6 +218,7 @@ async function events(params) {
         'Older',
       )
     : undefined
+  if (!current()) return
   show(
     el('h1', {}, 'Events'),
     form,
@@ -228,7 +233,7 @@ async function events(params) {
   )
 }
 
-async function eventPage(id) {
+async function eventPage(id, current) {
   const { text } = await api(`/api/events/${encodeURIComponent(id)}`)
   const body = parseExact(text)
   const facts = el(
@@ -264,11 +269,12 @@ async function eventPage(id) {
         ? el(
             'div',
             { class: 'actions' },
-            replayButton(d.id, () => eventPage(id)),
+            replayButton(d.id, () => eventPage(id, current)),
           )
         : undefined,
     ),
   )
+  if (!current()) return
   show(
     el('p', {}, el('a', { href: '#/events' }, '← Events')),
     el('h1', {}, body.command),
@@ -297,10 +303,10 @@ function replayButton(id, then) {
   )
 }
 
-async function deadLetters(params) {
+async function deadLetters(params, current) {
   const plugin = params.get('plugin') ?? ''
   const { body } = await api(`/api/dead-letters${plugin ? `?plugin=${encodeURIComponent(plugin)}` : ''}`)
-  const reload = () => deadLetters(params)
+  const reload = () => deadLetters(params, current)
   const selection = plugin ? { plugin } : {}
   const rows = body.deadLetters.map((d) =>
     el(
@@ -319,6 +325,7 @@ async function deadLetters(params) {
     await api(`/api/dead-letters/${action}`, { method: 'POST', body: JSON.stringify(selection) })
     await reload()
   }
+  if (!current()) return
   show(
     el('h1', {}, plugin ? `Dead letters of ${plugin}` : 'Dead letters'),
     el(
@@ -355,6 +362,8 @@ async function deadLetters(params) {
 // ---- routing and login ----
 
 async function route() {
+  const mine = ++navigation
+  const current = () => mine === navigation
   if (!sessionStorage.getItem(TOKEN_KEY)) return askToken()
   login.hidden = true
   logout.hidden = false
@@ -363,13 +372,13 @@ async function route() {
   const page = path.startsWith('/events') ? 'events' : path.startsWith('/dead-letters') ? 'dead-letters' : 'overview'
   for (const link of document.querySelectorAll('nav a')) link.classList.toggle('active', link.dataset.page === page)
   try {
-    if (path.startsWith('/events/')) await eventPage(decodeURIComponent(path.slice('/events/'.length)))
-    else if (page === 'events') await events(params)
-    else if (page === 'dead-letters') await deadLetters(params)
-    else await overview()
+    if (path.startsWith('/events/')) await eventPage(decodeURIComponent(path.slice('/events/'.length)), current)
+    else if (page === 'events') await events(params, current)
+    else if (page === 'dead-letters') await deadLetters(params, current)
+    else await overview(current)
   } catch (error) {
     if (error instanceof Unauthorized) return askToken('That token was not accepted.')
-    show(el('p', { class: 'error', role: 'alert' }, String(error.message || error)))
+    if (current()) show(el('p', { class: 'error', role: 'alert' }, String(error.message || error)))
   }
 }
 

@@ -58,7 +58,11 @@ export async function listEvents(sql: Sql, query: EventQuery): Promise<EventPage
 }
 
 export async function getEvent(sql: Sql, id: string): Promise<EventDetail | undefined> {
-  const [row] = await sql<Row[]>`SELECT * FROM gateway_events WHERE id = ${id} ORDER BY seq DESC LIMIT 1`
+  // A UUIDv7's first 48 bits are its event's receivedAt (src/ingress/event-id.ts): the
+  // received_at index finds it. Any other id (none this gateway makes) is looked for everywhere.
+  const at = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id) ? parseInt(id.slice(0, 8) + id.slice(9, 13), 16) : null
+  const [row] = await sql<Row[]>`
+    SELECT * FROM gateway_events WHERE ${at === null ? sql`TRUE` : sql`received_at = ${at}`} AND id = ${id} ORDER BY seq DESC LIMIT 1`
   if (!row) return undefined
   const deliveries = await sql<Row[]>`SELECT * FROM gateway_deliveries WHERE event_seq = ${String(row.seq)}::int8 ORDER BY id`
   const ids = deliveries.map((d) => String(d.id))

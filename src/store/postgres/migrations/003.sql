@@ -1,5 +1,5 @@
--- The operator's view (docs/design.md §10): every delivery attempt, the payload values an event
--- can be found by, and an event found by its id.
+-- The operator's view (docs/design.md §10): every delivery attempt, and the payload values an
+-- event can be found by.
 -- No foreign key: a purged dead letter's attempts still count in the last hour's outcomes;
 -- retention deletes attempts by their time.
 CREATE TABLE gateway_attempts (
@@ -19,4 +19,7 @@ CREATE TABLE gateway_event_terms (
 );
 CREATE INDEX gateway_event_terms_term ON gateway_event_terms (term, event_seq);
 CREATE INDEX gateway_event_terms_event ON gateway_event_terms (event_seq);
-CREATE INDEX gateway_events_id ON gateway_events (id);
+-- No index on gateway_events (id): built in this transaction it would hold every instance's
+-- inserts for as long as it takes on a large table. An id holds its receivedAt (UUIDv7), and
+-- gateway_events_received finds it (src/store/postgres/event-log.ts).
+-- Every table above is new, so its indexes are built on nothing.
