@@ -14,6 +14,7 @@ import type { DeliveryStore } from '../../src/store/store.ts'
 import { tempDir } from '../helpers/gateway.ts'
 import { freshPgUrl } from '../helpers/postgres.ts'
 import { describeStore } from '../helpers/stores.ts'
+import { turnsDuring } from '../helpers/turns.ts'
 
 const opened: DeliveryStore[] = []
 afterEach(async () => {
@@ -57,17 +58,9 @@ for (const indexed of [true, false]) {
 it('yields the event loop between the steps of a long search', async () => {
   const store = sqlite(false)
   await Promise.all(Array.from({ length: 5000 }, (_, i) => append(store, `{"Owner_Account":"admin","GroupId":"g${i}"}`)))
-  let turns = 0
-  let ticking = true
-  const tick = () => {
-    if (!ticking) return
-    turns++
-    setImmediate(tick)
-  }
-  setImmediate(tick)
   // Nothing matches the command filter: the whole store is read, in steps.
-  expect((await store.listEvents({ q: 'admin', command: 'Live.*', limit: 50 })).events).toEqual([])
-  ticking = false
+  const { result, turns } = await turnsDuring(() => store.listEvents({ q: 'admin', command: 'Live.*', limit: 50 }))
+  expect(result.events).toEqual([])
   expect(turns).toBeGreaterThanOrEqual(2)
 })
 

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { SqliteStore, STATS_SQL } from '../../src/store/sqlite/store.ts'
 import { tempDir } from '../helpers/gateway.ts'
+import { turnsDuring } from '../helpers/turns.ts'
 
 const DAY = 86_400_000
 let store: SqliteStore | undefined
@@ -49,16 +50,8 @@ describe('SQLite retention prune', () => {
     // The newest event is always kept (prune.ts); here it is a recent one.
     fill(path, 1, Date.now(), ['done'])
     store = new SqliteStore({ path })
-    let turns = 0
-    let ticking = true
-    const tick = () => {
-      if (!ticking) return
-      turns++
-      setImmediate(tick)
-    }
-    setImmediate(tick)
-    const removed = await store.prune(Date.now() - 7 * DAY)
-    ticking = false
+    const pruning = store
+    const { result: removed, turns } = await turnsDuring(() => pruning.prune(Date.now() - 7 * DAY))
     expect(removed).toBe(18_000)
     // Six chunks of 1,000 events: the loop turned between them, not only after the whole prune.
     expect(turns).toBeGreaterThanOrEqual(5)
