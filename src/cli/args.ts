@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { GatewayError } from '../errors.ts'
-import { closest } from '../suggest.ts'
+import { closest, didYouMean } from '../suggest.ts'
 
 /** How the usage texts name the program: the form the README uses. */
 export const PROGRAM = 'bun src/main.ts'
@@ -197,4 +197,26 @@ export function configPath(values: { config?: string }): string {
       2,
     )
   return path
+}
+
+/**
+ * The nested command of a command group (`dlq list`, `events show`) and the arguments left for it.
+ * Options may come before the command (`dlq --config c.yaml list`), so it is found past their
+ * values. `help` when only --help was asked for (the group's usage is printed); a missing or
+ * unknown command is a UsageError that names the commands.
+ */
+export function nestedCommand(group: string, spec: CommandSpec, commands: readonly string[], args: string[]): { name: string; rest: string[] } | 'help' {
+  const at = firstPositional(args, spec.options)
+  if (at < 0) {
+    if (parse(args, spec).help) return 'help'
+    const list = commands.length > 1 ? `${commands.slice(0, -1).join(', ')} or ${commands.at(-1)}` : commands[0]
+    throw new UsageError(`${group} needs a command: ${list}`, usage(spec))
+  }
+  const name = args[at]!
+  if (!commands.includes(name)) {
+    // `dlq --foo x list`: the unknown option, not its value, is the mistake to report.
+    parse(args.slice(0, at), spec)
+    throw new UsageError(`unknown ${group} command "${name}"${didYouMean(name, commands)}`, usage(spec))
+  }
+  return { name, rest: [...args.slice(0, at), ...args.slice(at + 1)] }
 }

@@ -1,7 +1,6 @@
 /** `dlq list | replay ID | replay --all [--plugin P] | purge`: dead letters, against the store (SQLite or PostgreSQL) while servers run. */
-import { didYouMean } from '../suggest.ts'
 import { withStore } from './store.ts'
-import { CONFIG_OPTIONS, firstPositional, parse, printUsage, usage, UsageError, type CommandSpec, type OptionSpecs } from './args.ts'
+import { CONFIG_OPTIONS, nestedCommand, parse, printUsage, usage, UsageError, type CommandSpec, type OptionSpecs } from './args.ts'
 
 const PLUGIN = { type: 'string', value: 'ID', help: 'only the dead letters of this plugin instance', default: 'every instance' } as const
 const ALL = { type: 'boolean', help: 'every dead letter (of --plugin, when given), instead of one ID' } as const
@@ -42,20 +41,9 @@ export const DLQ: CommandSpec = {
 }
 
 export async function dlqCommand(args: string[]): Promise<number> {
-  // Options may come before the command (`dlq --config c.yaml list`), so the command is found past their values.
-  const at = firstPositional(args, DLQ.options)
-  if (at < 0) {
-    const { help } = parse(args, DLQ)
-    if (help) return printUsage(DLQ)
-    throw new UsageError('dlq needs a command: list, replay or purge', usage(DLQ))
-  }
-  const name = args[at]!
-  if (!Object.hasOwn(ACTIONS, name)) {
-    // `dlq --foo x list`: the unknown option, not its value, is the mistake to report.
-    parse(args.slice(0, at), DLQ)
-    throw new UsageError(`unknown dlq command "${name}"${didYouMean(name, Object.keys(ACTIONS))}`, usage(DLQ))
-  }
-  const rest = [...args.slice(0, at), ...args.slice(at + 1)]
+  const picked = nestedCommand('dlq', DLQ, Object.keys(ACTIONS), args)
+  if (picked === 'help') return printUsage(DLQ)
+  const { name, rest } = picked
   if (name === 'list') return list(rest)
   return select(name as 'replay' | 'purge', rest)
 }

@@ -7,9 +7,8 @@ import type { LoadedConfig } from '../config/load.ts'
 import { iso, indentJson, parseTime, renderDetail, renderSummary, sdkAppIdsOf } from '../admin/render.ts'
 import type { EventQuery } from '../store/event-log.ts'
 import type { DeliveryStatus } from '../store/store.ts'
-import { didYouMean } from '../suggest.ts'
 import { withStore } from './store.ts'
-import { CONFIG_OPTIONS, firstPositional, parse, printUsage, usage, UsageError, type CommandSpec, type OptionSpecs } from './args.ts'
+import { CONFIG_OPTIONS, nestedCommand, parse, printUsage, usage, UsageError, type CommandSpec, type OptionSpecs } from './args.ts'
 
 const STORE_NOTE = "Reads the config's store (SQLite or PostgreSQL; it must exist) while the server runs."
 const JSON_ = { type: 'boolean', help: 'print JSON, as the admin API answers' } as const
@@ -53,18 +52,9 @@ export const EVENTS: CommandSpec = {
 }
 
 export async function eventsCommand(args: string[]): Promise<number> {
-  const at = firstPositional(args, EVENTS.options)
-  if (at < 0) {
-    const { help } = parse(args, EVENTS)
-    if (help) return printUsage(EVENTS)
-    throw new UsageError('events needs a command: list or show', usage(EVENTS))
-  }
-  const name = args[at]!
-  if (!Object.hasOwn(ACTIONS, name)) {
-    parse(args.slice(0, at), EVENTS)
-    throw new UsageError(`unknown events command "${name}"${didYouMean(name, Object.keys(ACTIONS))}`, usage(EVENTS))
-  }
-  const rest = [...args.slice(0, at), ...args.slice(at + 1)]
+  const picked = nestedCommand('events', EVENTS, Object.keys(ACTIONS), args)
+  if (picked === 'help') return printUsage(EVENTS)
+  const { name, rest } = picked
   return name === 'list' ? list(rest) : show(rest)
 }
 
